@@ -1,0 +1,141 @@
+// The contract between the synthesized configuration and the hook, and the cloud API bodies that
+// the hook sends and the emulator serves. Types only: the emulator imports these too, never code.
+
+/** The identity of a VirtualIpBinding: stored in triggers_replace, a change re-binds. */
+export interface VirtualIpSpec {
+  readonly projectId: string;
+  readonly region: string;
+  readonly nicId: string;
+  readonly subnetId: string;
+  readonly ipAddress: string;
+  /** Absent when the user did not set it: then it is not sent to the cloud. */
+  readonly reverseBinding?: boolean;
+}
+
+/** The identity of an EipAssociation: stored in triggers_replace, a change re-binds. */
+export interface EipSpec {
+  readonly projectId: string;
+  readonly region: string;
+  readonly publicipId: string;
+  readonly portId: string;
+  /** Absent when the user did not set it: then the EIP's version is left as it is. */
+  readonly ipVersion?: 4 | 6;
+}
+
+/** Settings stored in the instance's input: a change updates in place, without re-binding. */
+export interface HookSettings {
+  /** Base URL of the ECS service, e.g. https://ecs.ap-southeast-1.myhuaweicloud.com */
+  readonly ecsEndpoint: string;
+  /** Base URL of the VPC service (EIP v1 and Neutron ports). */
+  readonly vpcEndpoint: string;
+  readonly createTimeoutSeconds: number;
+  readonly deleteTimeoutSeconds: number;
+  readonly maxRetries: number;
+}
+
+// ---- ECS: PUT /v1/{project_id}/cloudservers/nics/{nic_id} ----
+
+export interface EcsNicVipRequest {
+  nic: { subnet_id: string; ip_address: string; reverse_binding?: boolean };
+}
+export interface EcsNicVipResponse {
+  port_id: string;
+}
+export interface EcsErrorBody {
+  error: { code: string; message: string };
+}
+
+// ---- VPC v1: /v1/{project_id}/publicips ----
+
+export type PublicIpStatus =
+  | "ACTIVE"
+  | "DOWN"
+  | "BINDING"
+  | "BIND_ERROR"
+  | "PENDING_CREATE"
+  | "PENDING_UPDATE"
+  | "PENDING_DELETE"
+  | "NOTIFYING"
+  | "NOTIFY_DELETE"
+  | "FREEZED"
+  | "ELB"
+  | "VPN"
+  | "ERROR";
+
+export interface PublicIp {
+  id: string;
+  status: PublicIpStatus;
+  type: string;
+  public_ip_address: string;
+  public_ipv6_address?: string;
+  ip_version: 4 | 6;
+  private_ip_address?: string;
+  port_id?: string;
+  tenant_id: string;
+  create_time: string;
+  bandwidth_id: string;
+  bandwidth_name: string;
+  bandwidth_size: number;
+  bandwidth_share_type: "PER" | "WHOLE";
+  enterprise_project_id: string;
+  profile?: { user_id?: string; product_id?: string; region_id?: string; order_id?: string };
+  alias?: string;
+}
+export interface PublicIpUpdateRequest {
+  publicip: { port_id?: string; ip_version?: 4 | 6 };
+}
+export interface PublicIpResponse {
+  publicip: PublicIp;
+}
+export interface PublicIpListResponse {
+  publicips: PublicIp[];
+}
+export interface VpcErrorBody {
+  code: string;
+  message: string;
+}
+
+// ---- Neutron ports: /v2.0/ports ----
+
+export interface FixedIp {
+  subnet_id: string;
+  ip_address: string;
+}
+export interface AllowedAddressPair {
+  ip_address: string;
+  mac_address?: string;
+}
+export interface Port {
+  id: string;
+  name: string;
+  status: string;
+  network_id: string;
+  mac_address: string;
+  fixed_ips: FixedIp[];
+  device_id: string;
+  device_owner: string;
+  allowed_address_pairs: AllowedAddressPair[];
+  port_security_enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+export interface PortResponse {
+  port: Port;
+}
+export interface PortListResponse {
+  ports: Port[];
+}
+export interface PortUpdateRequest {
+  port: { allowed_address_pairs?: AllowedAddressPair[] };
+}
+export interface NeutronErrorBody {
+  NeutronError: { type: string; message: string; detail: string };
+}
+
+// ---- API gateway ----
+
+export interface GatewayErrorBody {
+  error_code: string;
+  error_msg: string;
+  request_id: string;
+}

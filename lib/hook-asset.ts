@@ -1,0 +1,33 @@
+// The hook program ships as a TerraformAsset (a copy of the compiled lib/hook folder) so that a
+// synthesized stack directory runs on any machine with `node` and `terraform`, with no install.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import { hookNotBuilt } from "./errors";
+import { HOOK_ENTRY_FILE } from "./hook/constants";
+
+const ASSET_ID = "hwc-bindings-hook";
+
+/** The folder holding the compiled hook: next to this file when compiled, in dist/ when run from sources. */
+export function hookSourceDir(): string {
+  const candidates = [
+    path.join(__dirname, "hook"),
+    // ts-node and ts-jest run lib/*.ts, whose hook folder holds only TypeScript.
+    path.resolve(__dirname, "..", "dist", "lib", "hook"),
+  ];
+  const found = candidates.find((dir) => fs.existsSync(path.join(dir, HOOK_ENTRY_FILE)));
+  if (!found) throw hookNotBuilt(candidates);
+  return found;
+}
+
+/** One asset per stack, shared by all its connections. */
+export function hookAsset(stack: TerraformStack): TerraformAsset {
+  const existing = stack.node.tryFindChild(ASSET_ID);
+  if (existing) return existing as TerraformAsset;
+  return new TerraformAsset(stack, ASSET_ID, { path: hookSourceDir(), type: AssetType.DIRECTORY });
+}
+
+/** The command the provisioners run, relative to the stack directory where Terraform runs it. */
+export function hookCommand(asset: TerraformAsset): string {
+  return `node ./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`;
+}

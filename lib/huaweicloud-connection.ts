@@ -1,0 +1,150 @@
+import { Construct, IConstruct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
+import { HookResource } from "./hook-resource";
+import { EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
+import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnresolved } from "./validation";
+
+const CONNECTION_SYMBOL = Symbol.for("cdktf-huaweicloud-bindings.HuaweiCloudConnection");
+const MAX_TIMEOUT_SECONDS = 24 * 3600;
+const MAX_RETRIES = 20;
+
+/** Service base URLs, for other regions' domains, other clouds of the same API family, or the emulator. */
+export interface HuaweiCloudEndpoints {
+  /**
+   * Base URL of the ECS service (virtual IP on a NIC).
+   * @default `https://ecs.{region}.myhuaweicloud.com`
+   */
+  readonly ecs?: string;
+  /**
+   * Base URL of the VPC service (elastic IPs and ports).
+   * @default `https://vpc.{region}.myhuaweicloud.com`
+   */
+  readonly vpc?: string;
+}
+
+export interface HuaweiCloudConnectionConfig {
+  /**
+   * Region the bindings live in, e.g. "ap-southeast-1".
+   * @default the HW_REGION_NAME environment variable at synth time
+   */
+  readonly region?: string;
+  /**
+   * Project ID of the region (32 hexadecimal characters).
+   * @default the HW_PROJECT_ID environment variable at synth time
+   */
+  readonly projectId?: string;
+  /**
+   * Service endpoints; a change updates the hooks in place without re-binding.
+   * @default Huawei Cloud's public endpoints of the region
+   */
+  readonly endpoints?: HuaweiCloudEndpoints;
+  /**
+   * How long a create hook may take to bind and see the binding, before it undoes it and fails.
+   * @default 300
+   */
+  readonly createTimeoutSeconds?: number;
+  /**
+   * How long a destroy hook may take to unbind and see the binding gone.
+   * @default 300
+   */
+  readonly deleteTimeoutSeconds?: number;
+  /**
+   * Retries of throttled (429), failed (5xx) or dropped requests, with jittered exponential backoff.
+   * @default 5
+   */
+  readonly maxRetries?: number;
+}
+
+/**
+ * One region and project of Huawei Cloud (or a cloud with the same API), like a provider block.
+ *
+ * It owns the hook resources of its bindings, so they stay in the configuration as long as the
+ * connection does, even with no binding left: removing a binding's construct then still unbinds.
+ * Remove the bindings and deploy before removing the connection itself.
+ */
+export class HuaweiCloudConnection extends Construct {
+  /** True when `x` is a HuaweiCloudConnection, across copies of this library. */
+  static isHuaweiCloudConnection(x: unknown): x is HuaweiCloudConnection {
+    return typeof x === "object" && x !== null && CONNECTION_SYMBOL in x;
+  }
+
+  /** All connections in the stack of `scope`, in creation order. */
+  static allInStack(scope: IConstruct): HuaweiCloudConnection[] {
+    return TerraformStack.of(scope)
+      .node.findAll()
+      .filter((c): c is HuaweiCloudConnection => HuaweiCloudConnection.isHuaweiCloudConnection(c));
+  }
+
+  /**
+   * The one connection of the stack of `scope`; fails with an error naming `construct` when the
+   * stack has none or several.
+   */
+  static findFor(construct: string, scope: IConstruct): HuaweiCloudConnection {
+    const all = HuaweiCloudConnection.allInStack(scope);
+    if (all.length === 0) throw noConnection(construct, scope.node.path);
+    if (all.length > 1) throw ambiguousConnection(construct, scope.node.path, all.map((c) => c.node.path));
+    return all[0];
+  }
+
+  readonly region: string;
+  readonly projectId: string;
+  readonly ecsEndpoint: string;
+  readonly vpcEndpoint: string;
+  readonly createTimeoutSeconds: number;
+  readonly deleteTimeoutSeconds: number;
+  readonly maxRetries: number;
+
+  /** @internal */
+  readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
+  /** @internal */
+  readonly _eipHooks: HookResource<EipSpec>;
+
+  constructor(scope: Construct, id: string, config: HuaweiCloudConnectionConfig = {}) {
+    super(scope, id);
+    Object.defineProperty(this, CONNECTION_SYMBOL, { value: true });
+    const path = this.node.path;
+    const name = "HuaweiCloudConnection";
+
+    const region = config.region ?? nonEmpty(process.env.HW_REGION_NAME);
+    if (region === undefined || region === "") throw missingRegionOrProject(path, "region", "HW_REGION_NAME");
+    const projectId = config.projectId ?? nonEmpty(process.env.HW_PROJECT_ID);
+    if (projectId === undefined || projectId === "") throw missingRegionOrProject(path, "projectId", "HW_PROJECT_ID");
+    checkRegion(name, path, region);
+    checkProjectId(name, path, projectId);
+
+    const ecsEndpoint = trimSlash(config.endpoints?.ecs ?? `https://ecs.${region}.myhuaweicloud.com`);
+    const vpcEndpoint = trimSlash(config.endpoints?.vpc ?? `https://vpc.${region}.myhuaweicloud.com`);
+    checkEndpoint(name, path, "endpoints.ecs", ecsEndpoint);
+    checkEndpoint(name, path, "endpoints.vpc", vpcEndpoint);
+
+    const createTimeoutSeconds = config.createTimeoutSeconds ?? 300;
+    const deleteTimeoutSeconds = config.deleteTimeoutSeconds ?? 300;
+    const maxRetries = config.maxRetries ?? 5;
+    checkPositiveInteger(name, path, "createTimeoutSeconds", createTimeoutSeconds, MAX_TIMEOUT_SECONDS);
+    checkPositiveInteger(name, path, "deleteTimeoutSeconds", deleteTimeoutSeconds, MAX_TIMEOUT_SECONDS);
+    if (!isUnresolved(maxRetries) && !(Number.isInteger(maxRetries) && maxRetries >= 0 && maxRetries <= MAX_RETRIES)) {
+      throw invalidValue(name, path, "maxRetries", `a whole number from 0 to ${MAX_RETRIES}`, maxRetries, "Set maxRetries to 5 unless you have a reason not to.");
+    }
+
+    this.region = region;
+    this.projectId = projectId;
+    this.ecsEndpoint = ecsEndpoint;
+    this.vpcEndpoint = vpcEndpoint;
+    this.createTimeoutSeconds = createTimeoutSeconds;
+    this.deleteTimeoutSeconds = deleteTimeoutSeconds;
+    this.maxRetries = maxRetries;
+
+    const settings: HookSettings = { ecsEndpoint, vpcEndpoint, createTimeoutSeconds, deleteTimeoutSeconds, maxRetries };
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
+    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
+  }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+}
+
+function trimSlash(url: string): string {
+  return isUnresolved(url) ? url : url.replace(/\/+$/, "");
+}

@@ -1,0 +1,74 @@
+import { Construct } from "constructs";
+import { BindingBaseConfig, claim, connectionFor, register } from "./binding-support";
+import { invalidValue, nicAlreadyHasVirtualIp } from "./errors";
+import { HuaweiCloudConnection } from "./huaweicloud-connection";
+import { VirtualIpSpec } from "./hook/types";
+import { checkIpAddress, checkUuid, isUnresolved } from "./validation";
+
+const NAME = "VirtualIpBinding";
+
+export interface VirtualIpBindingConfig extends BindingBaseConfig {
+  /** ID of the ECS NIC, which is the ID of its port. */
+  readonly nicId: string;
+  /** ID of the network of the subnet the virtual IP belongs to (the VPC subnet's ID in the console). */
+  readonly subnetId: string;
+  /** The virtual IP address; an address not yet assigned becomes a new virtual IP port. */
+  readonly ipAddress: string;
+  /**
+   * Also add the NIC's IP/MAC pair to the virtual IP port's allowed address pairs, so that the
+   * console shows the virtual IP on the NIC.
+   * @default not sent: the cloud's default applies
+   */
+  readonly reverseBinding?: boolean;
+}
+
+/**
+ * Binds a virtual IP to an ECS NIC through the ECS API
+ * (`PUT /v1/{project_id}/cloudservers/nics/{nic_id}`).
+ *
+ * Deploying binds, changing a field re-binds (unbind, then bind), removing the construct and
+ * deploying unbinds. Bind one virtual IP per NIC: the cloud's unbind request cannot name a
+ * virtual IP. For a high-availability pair, bind the same `ipAddress` to each server's NIC.
+ */
+export class VirtualIpBinding extends Construct {
+  /** Key of this binding in its connection's hook map. */
+  readonly key: string;
+  /** Terraform address of this binding's hook instance, e.g. for `terraform apply -replace=...`. */
+  readonly resourceAddress: string;
+  readonly connection: HuaweiCloudConnection;
+  readonly nicId: string;
+  readonly subnetId: string;
+  readonly ipAddress: string;
+  readonly reverseBinding?: boolean;
+
+  constructor(scope: Construct, id: string, config: VirtualIpBindingConfig) {
+    super(scope, id);
+    const path = this.node.path;
+    checkUuid(NAME, path, "nicId", config.nicId, "NIC's port");
+    checkUuid(NAME, path, "subnetId", config.subnetId, "subnet's network");
+    checkIpAddress(NAME, path, "ipAddress", config.ipAddress);
+    if (config.reverseBinding !== undefined && !isUnresolved(config.reverseBinding) && typeof config.reverseBinding !== "boolean") {
+      throw invalidValue(NAME, path, "reverseBinding", "true or false", config.reverseBinding, "Set it to a boolean or leave it out.");
+    }
+
+    this.connection = connectionFor(NAME, this, config);
+    const spec: VirtualIpSpec = {
+      projectId: this.connection.projectId,
+      region: this.connection.region,
+      nicId: config.nicId,
+      subnetId: config.subnetId,
+      ipAddress: config.ipAddress,
+      ...(config.reverseBinding === undefined ? {} : { reverseBinding: config.reverseBinding }),
+    };
+    const hooks = this.connection._virtualIpHooks;
+    this.key = register(this, NAME, config, hooks, spec);
+    const other = claim(this, "nic", config.nicId);
+    if (other !== undefined) throw nicAlreadyHasVirtualIp(path, config.nicId, other);
+
+    this.resourceAddress = hooks.addressOf(this.key);
+    this.nicId = config.nicId;
+    this.subnetId = config.subnetId;
+    this.ipAddress = config.ipAddress;
+    this.reverseBinding = config.reverseBinding;
+  }
+}

@@ -1,0 +1,41 @@
+import { App, Testing, TerraformStack } from "cdktf";
+import { HuaweiCloudConnection, HuaweiCloudConnectionConfig } from "../../lib";
+
+export const PROJECT_ID = "0123456789abcdef0123456789abcdef";
+export const REGION = "ap-southeast-1";
+export const SUBNET = "6e2b3f4a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+export const NIC_A = "11111111-2222-4333-8444-555555555501";
+export const NIC_B = "11111111-2222-4333-8444-555555555502";
+export const PORT_A = "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d";
+export const PORT_B = "a3f1c2d4-5e6f-4a7b-8c9d-0e1f2a3b4c5e";
+export const EIP_A = "e1d2c3b4-a596-4877-8899-aabbccddeef1";
+export const EIP_B = "e1d2c3b4-a596-4877-8899-aabbccddeef2";
+
+export function newStack(id = "test"): { app: App; stack: TerraformStack } {
+  const app = Testing.app();
+  return { app, stack: new TerraformStack(app, id) };
+}
+
+export function stackWithConnection(config: HuaweiCloudConnectionConfig = {}): {
+  app: App;
+  stack: TerraformStack;
+  connection: HuaweiCloudConnection;
+} {
+  const { app, stack } = newStack();
+  const connection = new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, ...config });
+  return { app, stack, connection };
+}
+
+/** The synthesized terraform_data resources of a stack, by logical ID. */
+export function hookResources(stack: TerraformStack): Record<string, any> {
+  const json = JSON.parse(Testing.synth(stack, true));
+  return json.resource?.terraform_data ?? {};
+}
+
+/** The hook resource of one kind ("virtual-ip-bindings" or "eip-associations"). */
+export function hookOf(stack: TerraformStack, kind: string): any {
+  const resources = hookResources(stack);
+  const id = Object.keys(resources).find((k) => k.includes(kind.replace(/-/g, "_")) || k.includes(kind));
+  if (!id) throw new Error(`no terraform_data for ${kind} in ${Object.keys(resources).join(", ")}`);
+  return resources[id];
+}

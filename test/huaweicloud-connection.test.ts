@@ -1,0 +1,96 @@
+import { TerraformVariable } from "cdktf";
+import { HuaweiCloudConnection, VirtualIpBinding } from "../lib";
+import { hookOf, hookResources, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+
+describe("HuaweiCloudConnection", () => {
+  afterEach(() => {
+    delete process.env.HW_REGION_NAME;
+    delete process.env.HW_PROJECT_ID;
+  });
+
+  test("uses the public endpoints of its region and the documented defaults", () => {
+    const { stack, connection } = stackWithConnection();
+    expect(connection.ecsEndpoint).toBe("https://ecs.ap-southeast-1.myhuaweicloud.com");
+    expect(connection.vpcEndpoint).toBe("https://vpc.ap-southeast-1.myhuaweicloud.com");
+    expect(hookOf(stack, "virtual-ip-bindings").input).toEqual({
+      ecsEndpoint: "https://ecs.ap-southeast-1.myhuaweicloud.com",
+      vpcEndpoint: "https://vpc.ap-southeast-1.myhuaweicloud.com",
+      createTimeoutSeconds: 300,
+      deleteTimeoutSeconds: 300,
+      maxRetries: 5,
+    });
+  });
+
+  test("puts endpoint overrides, timeouts and retries in input, not in triggers_replace", () => {
+    const { stack } = stackWithConnection({
+      endpoints: { ecs: "http://127.0.0.1:8787/", vpc: "http://127.0.0.1:8787" },
+      createTimeoutSeconds: 60,
+      deleteTimeoutSeconds: 90,
+      maxRetries: 2,
+    });
+    new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
+    const hook = hookOf(stack, "virtual-ip-bindings");
+    expect(hook.input).toEqual({
+      ecsEndpoint: "http://127.0.0.1:8787",
+      vpcEndpoint: "http://127.0.0.1:8787",
+      createTimeoutSeconds: 60,
+      deleteTimeoutSeconds: 90,
+      maxRetries: 2,
+    });
+    expect(JSON.stringify(hook.for_each)).not.toContain("8787");
+  });
+
+  test("reads region and project ID from HW_REGION_NAME and HW_PROJECT_ID at synth time", () => {
+    process.env.HW_REGION_NAME = "eu-west-101";
+    process.env.HW_PROJECT_ID = PROJECT_ID;
+    const { stack } = newStack();
+    const connection = new HuaweiCloudConnection(stack, "cloud");
+    expect(connection.region).toBe("eu-west-101");
+    expect(connection.projectId).toBe(PROJECT_ID);
+  });
+
+  test("emits both hook resources with both provisioners when it has no binding", () => {
+    const { stack } = stackWithConnection();
+    const resources = hookResources(stack);
+    expect(Object.keys(resources)).toHaveLength(2);
+    for (const resource of Object.values(resources)) {
+      expect(resource.for_each).toEqual({});
+      expect(resource.provisioner).toHaveLength(2);
+      expect(resource.provisioner[1]["local-exec"].when).toBe("destroy");
+    }
+  });
+
+  test("fails if neither config nor HW_REGION_NAME gives a region", () => {
+    const { stack } = newStack();
+    expect(() => new HuaweiCloudConnection(stack, "cloud", { projectId: PROJECT_ID })).toThrow(
+      "HuaweiCloudConnection at 'test/cloud': region is not set, got nothing from the config or the HW_REGION_NAME environment variable. Pass region in the HuaweiCloudConnection config or export HW_REGION_NAME before synthesizing.",
+    );
+  });
+
+  test("fails if neither config nor HW_PROJECT_ID gives a project ID", () => {
+    const { stack } = newStack();
+    expect(() => new HuaweiCloudConnection(stack, "cloud", { region: REGION })).toThrow(/projectId is not set.*HW_PROJECT_ID/);
+  });
+
+  test.each([
+    ["projectId", { projectId: "my-project" }, /projectId must be 32 hexadecimal characters, got "my-project"/],
+    ["region", { region: "AP Southeast" }, /region must be a region name, got "AP Southeast"/],
+    ["endpoints.ecs", { endpoints: { ecs: "ecs.example.com" } }, /endpoints.ecs must be an http\(s\) URL.*got "ecs.example.com"/],
+    ["endpoints.vpc", { endpoints: { vpc: "ftp://vpc.example.com" } }, /endpoints.vpc must be an http\(s\) URL.*got "ftp:\/\/vpc.example.com"/],
+    ["createTimeoutSeconds", { createTimeoutSeconds: 0 }, /createTimeoutSeconds must be a whole number from 1 to 86400, got 0/],
+    ["deleteTimeoutSeconds", { deleteTimeoutSeconds: 1.5 }, /deleteTimeoutSeconds must be a whole number from 1 to 86400, got 1.5/],
+    ["maxRetries", { maxRetries: -1 }, /maxRetries must be a whole number from 0 to 20, got -1/],
+  ])("fails if %s is invalid", (_field, config, message) => {
+    const { stack } = newStack();
+    expect(() => new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, ...config })).toThrow(message);
+  });
+
+  test("skips validation of values known only at apply time", () => {
+    const { stack } = newStack();
+    const project = new TerraformVariable(stack, "project", { type: "string" }).stringValue;
+    const connection = new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: project });
+    new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
+    expect(connection.projectId).toBe(project);
+    expect(hookOf(stack, "virtual-ip-bindings").for_each["test/vip"].projectId).toBe("${var.project}");
+  });
+});

@@ -20,6 +20,8 @@ export interface HaPairConfig {
   readonly servers: Readonly<Record<string, string>>;
   /** ID of the elastic IP that fronts the pair. */
   readonly publicipId: string;
+  /** Port the elastic IP binds to; absent: the virtual IP's port. */
+  readonly publicipPortId?: string;
 }
 
 export const DEFAULT_CONFIG_FILE = path.join(__dirname, "ha-pair.config.json");

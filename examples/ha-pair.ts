@@ -27,7 +27,7 @@ export class HaPairStack extends TerraformStack {
 
     new EipAssociation(this, "public-ip", {
       publicipId: config.publicipId,
-      portId: config.virtualIpPortId,
+      portId: config.publicipPortId ?? config.virtualIpPortId,
     });
   }
 }

@@ -34,3 +34,10 @@ export const HOOK_ENTRY_FILE = "main.js";
 
 /** Hook process exit codes. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+/**
+ * Set to "1" to let the hook use a plain-http endpoint on a non-loopback host (a lab emulator on
+ * another machine). Without it only 127.0.0.0/8, localhost and ::1 may be reached over http, so a
+ * typo cannot send signed requests in the clear.
+ */
+export const ALLOW_INSECURE_HTTP_ENV = "HWC_BINDINGS_ALLOW_INSECURE_HTTP";

@@ -1,0 +1,130 @@
+import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENV } from "../lib/hook/constants";
+import { UsageError } from "../lib/hook/errors";
+import { isLoopback, readJob } from "../lib/hook/input";
+import { eipSpec, hookEnv, settings, vipSpec } from "./helpers/hook-env";
+
+const LOCAL = "http://127.0.0.1:9999";
+
+function job(spec: unknown, s: unknown = settings(LOCAL), extra: Record<string, string> = {}, kind = "virtual-ip") {
+  return readJob(hookEnv({ kind, spec, settings: s, extra }));
+}
+
+function usage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a UsageError");
+}
+
+describe("readJob", () => {
+  test("reads a virtual ip job", () => {
+    const j = job(vipSpec({ reverseBinding: true }));
+    expect(j.kind).toBe("virtual-ip");
+    expect(j.action).toBe("create");
+    expect(j.spec).toEqual(vipSpec({ reverseBinding: true }));
+    expect(j.settings).toMatchObject({ createTimeoutSeconds: 10, deleteTimeoutSeconds: 10, maxRetries: 2 });
+    expect(j.endpoints.ecs.href).toBe("http://127.0.0.1:9999/");
+  });
+
+  test("reads an eip job", () => {
+    const j = job(eipSpec({ ipVersion: 6 }), settings(LOCAL), {}, "eip");
+    expect(j.kind).toBe("eip");
+    expect(j.spec).toEqual(eipSpec({ ipVersion: 6 }));
+  });
+
+  test("accepts numbers and booleans written as strings", () => {
+    const j = job(
+      vipSpec({ reverseBinding: "false" }),
+      settings(LOCAL, { createTimeoutSeconds: "30", deleteTimeoutSeconds: "0.5", maxRetries: "0" }),
+    );
+    expect(j.spec).toMatchObject({ reverseBinding: false });
+    expect(j.settings).toMatchObject({ createTimeoutSeconds: 30, deleteTimeoutSeconds: 0.5, maxRetries: 0 });
+    expect(job(eipSpec({ ipVersion: "4" }), settings(LOCAL), {}, "eip").spec).toMatchObject({ ipVersion: 4 });
+  });
+
+  test("treats null optional fields as absent", () => {
+    expect(job(vipSpec({ reverseBinding: null })).spec).not.toHaveProperty("reverseBinding");
+    expect(job(eipSpec({ ipVersion: null }), settings(LOCAL), {}, "eip").spec).not.toHaveProperty("ipVersion");
+  });
+
+  test("keeps a path prefix of an endpoint", () => {
+    expect(job(vipSpec(), settings("https://gw.example.com/ecs/")).endpoints.ecs.pathname).toBe("/ecs/");
+  });
+
+  test("allows plain http on loopback hosts only", () => {
+    expect(isLoopback("127.0.0.1")).toBe(true);
+    expect(isLoopback("127.8.9.10")).toBe(true);
+    expect(isLoopback("localhost")).toBe(true);
+    expect(isLoopback(new URL("http://[::1]:80").hostname)).toBe(true);
+    expect(isLoopback("10.0.0.1")).toBe(false);
+    expect(isLoopback("127.example.com")).toBe(false);
+  });
+
+  test("allows plain http elsewhere with the opt-in variable", () => {
+    const j = job(vipSpec(), settings("http://10.0.0.5:8080"), { [ALLOW_INSECURE_HTTP_ENV]: "1" });
+    expect(j.endpoints.vpc.host).toBe("10.0.0.5:8080");
+  });
+
+  test("fails if plain http goes to a host that is not loopback", () => {
+    const message = usage(() => job(vipSpec(), settings("http://10.0.0.5:8080")));
+    expect(message).toContain("http://10.0.0.5:8080");
+    expect(message).toContain(`${ALLOW_INSECURE_HTTP_ENV}=1`);
+    expect(message).toContain("https://");
+  });
+
+  test("fails if an endpoint is not an http(s) base url", () => {
+    for (const bad of ["ftp://h", "not a url", "https://user:pw@h", "https://h/?x=1", "https://h/#f", 42]) {
+      expect(usage(() => job(vipSpec(), settings(LOCAL, { vpcEndpoint: bad })))).toContain(
+        `${HOOK_ENV.settings}.vpcEndpoint`,
+      );
+    }
+  });
+
+  test("fails if a spec field is invalid", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ nicId: "nic-1" }, "nicId"],
+      [{ subnetId: "" }, "subnetId"],
+      [{ projectId: "0123" }, "projectId"],
+      [{ ipAddress: "192.168.0.300" }, "ipAddress"],
+      [{ ipAddress: "fe80::1%eth0" }, "ipAddress"],
+      [{ reverseBinding: "yes" }, "reverseBinding"],
+      [{ reverseBinding: 1 }, "reverseBinding"],
+      [{ region: "" }, "region"],
+    ];
+    for (const [override, field] of cases) {
+      expect(usage(() => job(vipSpec(override)))).toContain(`${HOOK_ENV.spec}.${field} must be`);
+    }
+    expect(usage(() => job(eipSpec({ ipVersion: 5 }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
+    expect(usage(() => job(eipSpec({ ipVersion: "6.0" }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
+    expect(usage(() => job(eipSpec({ portId: "x" }), settings(LOCAL), {}, "eip"))).toContain("portId");
+  });
+
+  test("fails if a setting is out of range", () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ createTimeoutSeconds: 0 }, "createTimeoutSeconds"],
+      [{ createTimeoutSeconds: -5 }, "createTimeoutSeconds"],
+      [{ deleteTimeoutSeconds: "ten" }, "deleteTimeoutSeconds"],
+      [{ deleteTimeoutSeconds: "1e3" }, "deleteTimeoutSeconds"],
+      [{ maxRetries: 21 }, "maxRetries"],
+      [{ maxRetries: 1.5 }, "maxRetries"],
+      [{ maxRetries: true }, "maxRetries"],
+      [{ maxRetries: undefined }, "maxRetries"],
+    ];
+    for (const [override, field] of cases) {
+      expect(usage(() => job(vipSpec(), settings(LOCAL, override)))).toContain(`${HOOK_ENV.settings}.${field} must be`);
+    }
+  });
+
+  test("fails if a variable is missing or not json", () => {
+    const env = hookEnv({ spec: vipSpec(), settings: settings(LOCAL) });
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.action]: undefined }))).toContain(HOOK_ENV.action);
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.action]: "update" }))).toContain("create, destroy");
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.kind]: "nat" }))).toContain("virtual-ip, eip");
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.key]: "" }))).toContain(HOOK_ENV.key);
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.spec]: "{nope" }))).toContain("not valid JSON");
+    expect(usage(() => readJob({ ...env, [HOOK_ENV.settings]: "[]" }))).toContain("must be a JSON object");
+  });
+});

@@ -1,0 +1,323 @@
+// The hook's only way to the cloud: node:http/node:https with one keep-alive agent each (global
+// fetch costs 0.15 s and 40 MB at start-up, see DESIGN "Cost of one hook run"), a signature made
+// afresh for every attempt, and retries only where a retry cannot make things worse.
+import * as http from "node:http";
+import * as https from "node:https";
+import type { Credentials } from "./credentials";
+import { CloudApiError, GaveUpError, HookError, NetworkError } from "./errors";
+import type { Logger } from "./log";
+import { authorization, rfc3986, sdkDate } from "./signer";
+import { seconds, type Timing } from "./timing";
+
+export interface ApiCall {
+  /** What the hook is doing, for messages: "bind virtual IP", "read EIP". */
+  readonly operation: string;
+  readonly method: "GET" | "PUT";
+  readonly url: URL;
+  readonly body?: unknown;
+  /** Absolute time (Timing.now) after which no attempt starts and no wait reaches. */
+  readonly deadline: number;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly requestId?: string;
+}
+
+export interface HttpClientOptions {
+  readonly credentials: Credentials;
+  /** Sent as X-Project-Id: the Neutron /v2.0 paths carry no project, and AK/SK needs one. */
+  readonly projectId: string;
+  /** Retries after the first attempt, for retryable failures only. */
+  readonly maxRetries: number;
+  readonly timing: Timing;
+  readonly log: Logger;
+}
+
+/** Errors that say nothing about the request itself: the same request may well succeed later. */
+const RETRYABLE_NETWORK_CODES = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+]);
+
+/** ECS answers throttling with HTTP 202 and this code (API.md section 1). */
+const ECS_THROTTLED = "Common.0024";
+
+/** Cloud messages are quoted in errors; a whole HTML error page is not worth quoting. */
+const MAX_QUOTED_TEXT = 300;
+
+/** A response body larger than this is not an API answer; stop reading rather than fill memory. */
+const MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+const USER_AGENT = "cdktf-huaweicloud-bindings-hook";
+
+/** Base URL plus an API path; a base with a path prefix (a gateway, the emulator) keeps it. */
+export function apiUrl(base: URL, segments: readonly string[], query: readonly [string, string][] = []): URL {
+  const url = new URL(base.href);
+  url.pathname = `${base.pathname.replace(/\/+$/, "")}/${segments.map(rfc3986).join("/")}`;
+  url.search = query.map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`).join("&");
+  return url;
+}
+
+interface RawResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+class ExchangeFailure extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class HttpClient {
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+
+  constructor(private readonly options: HttpClientOptions) {}
+
+  /** Frees the kept-alive sockets so the process can exit at once. */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  /**
+   * Sends the call, retrying 429, 5xx, ECS throttling and network failures with full-jitter
+   * backoff; returns a 2xx response, or throws CloudApiError (a non-retryable answer),
+   * GaveUpError (retries or time ran out) or NetworkError (a failure no retry can cure).
+   */
+  async send(call: ApiCall): Promise<ApiResponse> {
+    const { timing, maxRetries } = this.options;
+    const attempts = maxRetries + 1;
+    const payload = call.body === undefined ? "" : JSON.stringify(call.body);
+    for (let attempt = 1; ; attempt++) {
+      const remaining = call.deadline - timing.now();
+      if (remaining <= 0) {
+        throw new HookError(
+          `${call.operation}: ${call.method} ${call.url.href} not sent: the operation's time ran out before it`,
+        );
+      }
+      let failure: CloudApiError | NetworkError;
+      let retryAfterMs: number | undefined;
+      let throttled = false;
+      try {
+        const raw = await this.exchange(call, payload, Math.min(timing.requestTimeoutMs, remaining));
+        const body = parseBody(raw.text);
+        const details = errorDetails(body, raw.text);
+        const requestId = headerValue(raw.headers, "x-request-id") ?? details.requestId;
+        const ecsThrottled = raw.status === 202 && details.code === ECS_THROTTLED;
+        if (raw.status >= 200 && raw.status < 300 && !ecsThrottled) {
+          return { status: raw.status, body, ...(requestId ? { requestId } : {}) };
+        }
+        failure = new CloudApiError({
+          operation: call.operation,
+          method: call.method,
+          url: call.url.href,
+          status: raw.status,
+          ...(details.code ? { code: details.code } : {}),
+          ...(details.message ? { cloudMessage: details.message } : {}),
+          ...(requestId ? { requestId } : {}),
+        });
+        throttled = raw.status === 429 || ecsThrottled;
+        if (!(throttled || raw.status >= 500)) {
+          throw failure;
+        }
+        retryAfterMs = parseRetryAfter(headerValue(raw.headers, "retry-after"), timing.now());
+      } catch (err) {
+        if (!(err instanceof ExchangeFailure)) {
+          throw err;
+        }
+        failure = new NetworkError(call.operation, call.method, call.url.href, `${err.code}: ${err.message}`);
+        if (!RETRYABLE_NETWORK_CODES.has(err.code)) {
+          throw failure;
+        }
+      }
+      if (attempt >= attempts) {
+        throw new GaveUpError(attempt, failure, `maxRetries is ${maxRetries}`);
+      }
+      const ceiling = Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** (attempt - 1));
+      const floor = retryAfterMs ?? (throttled ? timing.throttledMinMs : 0);
+      const delay = Math.max(floor, timing.random() * ceiling);
+      if (timing.now() + delay >= call.deadline) {
+        throw new GaveUpError(attempt, failure, `the next retry, in ${seconds(delay)}, would pass the operation's deadline`);
+      }
+      this.options.log.info(
+        `${call.operation}: ${shortReason(failure)}; retry ${attempt} of ${maxRetries} in ${seconds(delay)}`,
+      );
+      await timing.sleep(delay);
+    }
+  }
+
+  private headers(call: ApiCall, payload: string): Record<string, string> {
+    const { credentials, projectId, timing } = this.options;
+    const headers: Record<string, string> = {
+      Host: call.url.host,
+      Accept: "application/json",
+      "User-Agent": USER_AGENT,
+      "X-Project-Id": projectId,
+    };
+    if (payload !== "") {
+      headers["Content-Type"] = "application/json";
+    }
+    if (credentials.kind === "token") {
+      headers["X-Auth-Token"] = credentials.token;
+      return headers;
+    }
+    headers["X-Sdk-Date"] = sdkDate(new Date(timing.now()));
+    if (credentials.securityToken) {
+      headers["X-Security-Token"] = credentials.securityToken;
+    }
+    headers.Authorization = authorization(
+      { method: call.method, url: call.url, headers, body: payload },
+      credentials,
+    );
+    return headers;
+  }
+
+  private exchange(call: ApiCall, payload: string, timeoutMs: number): Promise<RawResponse> {
+    const secure = call.url.protocol === "https:";
+    const transport = secure ? https : http;
+    const headers = this.headers(call, payload);
+    if (payload !== "" || call.method === "PUT") {
+      headers["Content-Length"] = String(Buffer.byteLength(payload));
+    }
+    return new Promise<RawResponse>((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (!settled) {
+          settled = true;
+          clearTimeout(timer);
+          fn();
+        }
+      };
+      const req = transport.request(
+        call.url,
+        { method: call.method, headers, agent: secure ? this.httpsAgent : this.httpAgent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on("data", (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_BODY_BYTES) {
+              req.destroy(new ExchangeFailure("EBODYTOOLARGE", `response body over ${MAX_BODY_BYTES} bytes`));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          res.on("end", () =>
+            finish(() =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                text: Buffer.concat(chunks).toString("utf8"),
+              }),
+            ),
+          );
+          res.on("error", (err) => finish(() => reject(asExchangeFailure(err))));
+        },
+      );
+      const timer = setTimeout(() => {
+        req.destroy(new ExchangeFailure("ETIMEDOUT", `no complete answer within ${seconds(timeoutMs)}`));
+      }, timeoutMs);
+      req.on("error", (err) => finish(() => reject(asExchangeFailure(err))));
+      req.end(payload === "" ? undefined : payload);
+    });
+  }
+}
+
+function asExchangeFailure(err: Error): ExchangeFailure {
+  if (err instanceof ExchangeFailure) {
+    return err;
+  }
+  const code = (err as NodeJS.ErrnoException).code;
+  // Node reports a connection closed before any answer as "socket hang up" with ECONNRESET.
+  return new ExchangeFailure(code ?? (err.message === "socket hang up" ? "ECONNRESET" : "EUNKNOWN"), err.message);
+}
+
+function headerValue(headers: http.IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  return first === undefined || first.trim() === "" ? undefined : first.trim();
+}
+
+function parseBody(text: string): unknown {
+  if (text.trim() === "") {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === "string" && value !== "" ? value : undefined;
+}
+
+function obj(value: unknown): Record<string, unknown> | undefined {
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** The code, message and request ID of any of the four error shapes the services use. */
+export function errorDetails(
+  body: unknown,
+  text: string,
+): { code?: string; message?: string; requestId?: string } {
+  const top = obj(body);
+  const ecs = obj(top?.error);
+  const neutron = obj(top?.NeutronError);
+  const found = ecs
+    ? { code: str(ecs.code), message: str(ecs.message), requestId: str(ecs.request_id) }
+    : neutron
+      ? { code: str(neutron.type), message: str(neutron.message) }
+      : top && (str(top.error_code) || str(top.error_msg))
+        ? { code: str(top.error_code), message: str(top.error_msg), requestId: str(top.request_id) }
+        : top
+          ? { code: str(top.code), message: str(top.message), requestId: str(top.request_id) }
+          : { message: text.trim() === "" ? undefined : text.trim() };
+  return {
+    ...(found.code ? { code: found.code } : {}),
+    ...(found.message ? { message: truncate(found.message) } : {}),
+    ...(found.requestId ? { requestId: found.requestId } : {}),
+  };
+}
+
+function truncate(text: string): string {
+  return text.length > MAX_QUOTED_TEXT ? `${text.slice(0, MAX_QUOTED_TEXT)}...` : text;
+}
+
+/** Retry-After in delta-seconds or as an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (/^\d+$/.test(value)) {
+    return Number(value) * 1000;
+  }
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function shortReason(failure: CloudApiError | NetworkError): string {
+  if (failure instanceof NetworkError) {
+    return `${failure.method} ${failure.url} failed (${failure.reason})`;
+  }
+  const code = failure.code ? ` ${failure.code}` : "";
+  return `${failure.method} ${failure.url} returned HTTP ${failure.status}${code}`;
+}

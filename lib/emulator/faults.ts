@@ -1,0 +1,102 @@
+// Injected faults: rules that make matching cloud requests fail, slow down or drop, a set number of
+// times. They act before routing and authentication, as a failing load balancer or network would.
+import { randomUUID } from "node:crypto";
+import { describe, isObject } from "./model";
+
+/** A fault to inject; give at least one of `status`, `delayMs` or `action`. */
+export interface FaultRule {
+  /** HTTP method to match, e.g. "PUT". @default any method */
+  readonly method?: string;
+  /**
+   * Path to match, without the query. A segment "*" matches any one segment, so "/v2.0/ports/*"
+   * matches every port, and the project and EIP segments of the EIP path can be wildcards too.
+   */
+  readonly path: string;
+  /** How many matching requests the fault applies to, then it is spent. @default 1 */
+  readonly times?: number;
+  /** Answer with this HTTP status instead of serving the request. */
+  readonly status?: number;
+  /** The body sent with `status`: an object or array is sent as JSON, a string as is. @default no body */
+  readonly body?: unknown;
+  /** Wait this long first; without `status` or `action` the request is then served normally. */
+  readonly delayMs?: number;
+  /** "drop": close the connection without answering (after `delayMs`, if given). */
+  readonly action?: "drop";
+}
+
+/** A rule as stored, with its ID and the number of matches left. */
+export interface ActiveFault extends FaultRule {
+  readonly id: string;
+  remaining: number;
+}
+
+export class FaultError extends Error {}
+
+/** Checks an untrusted rule (from the admin API) and fills in its defaults. */
+export function parseFaultRule(input: unknown): FaultRule {
+  if (!isObject(input)) throw new FaultError(`A fault rule must be a JSON object, got ${describe(input)}.`);
+  const { method, path, times, status, body, delayMs, action } = input;
+  if (typeof path !== "string" || !path.startsWith("/")) {
+    throw new FaultError(`fault.path must be a path starting with "/", got ${describe(path)}. Example: "/v1/*/publicips/*".`);
+  }
+  if (method !== undefined && (typeof method !== "string" || !/^[A-Za-z]+$/.test(method))) {
+    throw new FaultError(`fault.method must be an HTTP method such as "PUT", got ${describe(method)}.`);
+  }
+  if (times !== undefined && (typeof times !== "number" || !Number.isInteger(times) || times < 1)) {
+    throw new FaultError(`fault.times must be a positive integer, got ${describe(times)}.`);
+  }
+  if (status !== undefined && (typeof status !== "number" || !Number.isInteger(status) || status < 100 || status > 599)) {
+    throw new FaultError(`fault.status must be an HTTP status from 100 to 599, got ${describe(status)}.`);
+  }
+  if (delayMs !== undefined && (typeof delayMs !== "number" || !Number.isFinite(delayMs) || delayMs < 0)) {
+    throw new FaultError(`fault.delayMs must be a number of milliseconds >= 0, got ${describe(delayMs)}.`);
+  }
+  if (action !== undefined && action !== "drop") throw new FaultError(`fault.action must be "drop", got ${describe(action)}.`);
+  if (status === undefined && delayMs === undefined && action === undefined) {
+    throw new FaultError('A fault rule needs "status", "delayMs" or "action": "drop".');
+  }
+  if (status !== undefined && action !== undefined) throw new FaultError('A fault rule takes "status" or "action", not both.');
+  return {
+    path,
+    ...(method === undefined ? {} : { method: method.toUpperCase() }),
+    times: times ?? 1,
+    ...(status === undefined ? {} : { status }),
+    ...(body === undefined ? {} : { body }),
+    ...(delayMs === undefined ? {} : { delayMs }),
+    ...(action === undefined ? {} : { action }),
+  };
+}
+
+export class FaultSet {
+  private rules: ActiveFault[] = [];
+
+  add(rule: FaultRule): ActiveFault {
+    const active: ActiveFault = { id: randomUUID(), ...parseFaultRule(rule), remaining: rule.times ?? 1 };
+    this.rules.push(active);
+    return { ...active };
+  }
+
+  list(): ActiveFault[] {
+    return this.rules.map((rule) => ({ ...rule }));
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  /** The first rule matching the request, with one use consumed; spent rules are removed. */
+  take(method: string, path: string): ActiveFault | undefined {
+    const index = this.rules.findIndex((rule) => (rule.method === undefined || rule.method === method) && pathMatches(rule.path, path));
+    if (index < 0) return undefined;
+    const rule = this.rules[index];
+    rule.remaining -= 1;
+    if (rule.remaining <= 0) this.rules.splice(index, 1);
+    return { ...rule };
+  }
+}
+
+function pathMatches(pattern: string, path: string): boolean {
+  const want = pattern.split("/");
+  const got = path.split("/");
+  return want.length === got.length && want.every((segment, i) => segment === "*" || segment === got[i]);
+}

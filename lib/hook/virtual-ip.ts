@@ -1,0 +1,207 @@
+// VirtualIpBinding through the ECS NIC API (API.md section 1), read back through the port API
+// (section 3). A failed create unbinds what it may have bound, because Terraform replaces a
+// tainted instance without running its destroy hook (DESIGN fact 7); a destroy unbinds only when
+// the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8).
+import { budget, type Budget, type HookContext } from "./context";
+import { CloudApiError, HookError, isCloudError } from "./errors";
+import { apiUrl } from "./http-client";
+import type { HookJob } from "./input";
+import { waitUntil, type Observation } from "./poll";
+import { portFrom, portsFrom, sameIp, type PortView } from "./ports";
+import type { EcsNicVipRequest } from "./types";
+
+export type VirtualIpJob = Extract<HookJob, { kind: "virtual-ip" }>;
+
+/** What the port API shows about this binding. */
+type VipState =
+  | { readonly nicGone: true }
+  | {
+      readonly nicGone: false;
+      /** The NIC's allowed_address_pairs hold the VIP. */
+      readonly forward: boolean;
+      /** The VIP port's allowed_address_pairs hold one of the NIC's fixed IPs. */
+      readonly reverse: boolean;
+    };
+
+const UNBIND_BODY: EcsNicVipRequest = { nic: { subnet_id: "", ip_address: "", reverse_binding: false } };
+
+export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<string> {
+  const { spec, settings } = job;
+  const create = budget(ctx, "createTimeoutSeconds", settings.createTimeoutSeconds);
+  const reverseNote = spec.reverseBinding === undefined ? "" : `, reverse binding ${spec.reverseBinding}`;
+  ctx.log.info(
+    `create: bind virtual IP ${spec.ipAddress} to NIC ${spec.nicId} (subnet ${spec.subnetId}${reverseNote})`,
+  );
+
+  const before = await readState(ctx, job, create.deadline);
+  if (before.nicGone) {
+    throw new HookError(`NIC ${spec.nicId} was not found (no such port); check nicId.`);
+  }
+  if (boundAsDeclared(job, before)) {
+    return `virtual IP ${spec.ipAddress} was already bound to NIC ${spec.nicId}; nothing changed`;
+  }
+
+  let accepted = false;
+  try {
+    const nic: EcsNicVipRequest["nic"] = { subnet_id: spec.subnetId, ip_address: spec.ipAddress };
+    if (spec.reverseBinding !== undefined) {
+      nic.reverse_binding = spec.reverseBinding;
+    }
+    const response = await ecsNicPut(ctx, job, { nic }, "bind virtual IP", create.deadline);
+    accepted = true;
+    const requestId = response.requestId ? ` (request ID ${response.requestId})` : "";
+    ctx.log.info(`bind request accepted${requestId}; waiting until the ports show it`);
+    await waitUntil(ctx, {
+      what: `NIC ${spec.nicId} to show virtual IP ${spec.ipAddress}`,
+      deadline: create.deadline,
+      budget: create.label,
+      read: (deadline) => readState(ctx, job, deadline),
+      observe: (state): Observation =>
+        state.nicGone
+          ? { failed: `NIC ${spec.nicId} disappeared` }
+          : boundAsDeclared(job, state)
+            ? { done: true }
+            : { done: false, status: describe(state) },
+    });
+    return `bound virtual IP ${spec.ipAddress} to NIC ${spec.nicId}`;
+  } catch (err) {
+    if (!accepted && err instanceof CloudApiError) {
+      // A definite refusal of the bind request: the cloud bound nothing, so there is nothing to undo.
+      throw err;
+    }
+    throw await undo(ctx, job, err);
+  }
+}
+
+export async function destroyVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<string> {
+  const { spec, settings } = job;
+  const destroy = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
+  ctx.log.info(`destroy: unbind virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`);
+  const state = await readState(ctx, job, destroy.deadline);
+  if (state.nicGone) {
+    return `NIC ${spec.nicId} no longer exists; nothing to unbind`;
+  }
+  if (!state.forward && !state.reverse) {
+    return `virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}; nothing to unbind`;
+  }
+  return (await unbindAndWait(ctx, job, destroy)) === "nic-gone"
+    ? `NIC ${spec.nicId} no longer exists; nothing to unbind`
+    : `unbound virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`;
+}
+
+/**
+ * Undoes a bind that may have taken effect, with a budget of its own (deleteTimeoutSeconds from
+ * the moment the undo starts): the create's time may be exactly what ran out, and an undo that
+ * cannot run leaks the binding for good. Returns the error to exit with.
+ */
+async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown): Promise<HookError> {
+  const { spec, settings } = job;
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  ctx.log.info(`bind failed (${reason}); undoing: unbinding virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`);
+  const undoBudget = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
+  try {
+    await unbindAndWait(ctx, job, { ...undoBudget, label: `${undoBudget.label}, for the undo` });
+  } catch (undoErr) {
+    const undoReason = undoErr instanceof Error ? undoErr.message : String(undoErr);
+    return new HookError(
+      `${reason}. Undoing the bind failed too: ${undoReason}. Virtual IP ${spec.ipAddress} may still be ` +
+        `bound to NIC ${spec.nicId}; Terraform will not run the destroy hook for this failed create, so ` +
+        `unbind it in the console (or run the destroy hook again) before retrying.`,
+    );
+  }
+  return new HookError(`${reason}. The bind was undone: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);
+}
+
+async function unbindAndWait(ctx: HookContext, job: VirtualIpJob, limit: Budget): Promise<"unbound" | "nic-gone"> {
+  const { spec } = job;
+  try {
+    await ecsNicPut(ctx, job, UNBIND_BODY, "unbind virtual IP", limit.deadline);
+  } catch (err) {
+    // ECS fails to look up a port that was deleted meanwhile (Ecs.0307); the port API tells for sure.
+    if (noSuchNic(err) || (isCloudError(err, 400, "Ecs.0307") && (await readState(ctx, job, limit.deadline)).nicGone)) {
+      return "nic-gone";
+    }
+    throw err;
+  }
+  const final = await waitUntil(ctx, {
+    what: `virtual IP ${spec.ipAddress} to leave NIC ${spec.nicId}`,
+    deadline: limit.deadline,
+    budget: limit.label,
+    read: (deadline) => readState(ctx, job, deadline),
+    observe: (state): Observation =>
+      state.nicGone || (!state.forward && !state.reverse) ? { done: true } : { done: false, status: describe(state) },
+  });
+  return final.nicGone ? "nic-gone" : "unbound";
+}
+
+/** ECS answers for a NIC that no longer exists: "no such interface", or the server is gone. */
+function noSuchNic(err: unknown): boolean {
+  return isCloudError(err, 400, "Ecs.0085") || isCloudError(err, 404, "Ecs.0114");
+}
+
+/** The reverse pair is required only when declared: ECS leaves it alone otherwise. */
+function boundAsDeclared(job: VirtualIpJob, state: VipState): boolean {
+  return !state.nicGone && state.forward && (job.spec.reverseBinding !== true || state.reverse);
+}
+
+function describe(state: VipState): string {
+  if (state.nicGone) {
+    return "NIC not found";
+  }
+  const forward = state.forward ? "NIC lists the virtual IP" : "NIC does not list the virtual IP";
+  const reverse = state.reverse ? "virtual IP port lists the NIC" : "virtual IP port does not list the NIC";
+  return `${forward}, ${reverse}`;
+}
+
+function ecsNicPut(ctx: HookContext, job: VirtualIpJob, body: EcsNicVipRequest, operation: string, deadline: number) {
+  const { spec, endpoints } = job;
+  return ctx.client.send({
+    operation,
+    method: "PUT",
+    url: apiUrl(endpoints.ecs, ["v1", spec.projectId, "cloudservers", "nics", spec.nicId]),
+    body,
+    deadline,
+  });
+}
+
+async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number): Promise<VipState> {
+  const { spec, endpoints } = job;
+  let nic: PortView;
+  try {
+    const res = await ctx.client.send({
+      operation: "read NIC port",
+      method: "GET",
+      url: apiUrl(endpoints.vpc, ["v2.0", "ports", spec.nicId]),
+      deadline,
+    });
+    nic = portFrom(res.body, "read NIC port");
+  } catch (err) {
+    if (isCloudError(err, 404, "PortNotFound")) {
+      return { nicGone: true };
+    }
+    throw err;
+  }
+  const res = await ctx.client.send({
+    operation: "find virtual IP port",
+    method: "GET",
+    url: apiUrl(endpoints.vpc, ["v2.0", "ports"], [
+      ["network_id", spec.subnetId],
+      ["fixed_ips", `ip_address=${spec.ipAddress}`],
+    ]),
+    deadline,
+  });
+  // Filter again here: a server that ignores a query parameter must not make another port match.
+  const vipPort = portsFrom(res.body, "find virtual IP port").find(
+    (p) =>
+      p.id !== nic.id &&
+      (p.network_id === undefined || p.network_id === spec.subnetId) &&
+      p.fixed_ips.some((f) => sameIp(f.ip_address, spec.ipAddress)),
+  );
+  return {
+    nicGone: false,
+    forward: nic.allowed_address_pairs.some((pair) => sameIp(pair.ip_address, spec.ipAddress)),
+    reverse:
+      vipPort !== undefined &&
+      vipPort.allowed_address_pairs.some((pair) => nic.fixed_ips.some((f) => sameIp(pair.ip_address, f.ip_address))),
+  };
+}

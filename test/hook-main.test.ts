@@ -1,0 +1,136 @@
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { RunningEmulator } from "../lib/emulator";
+import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENTRY_FILE } from "../lib/hook/constants";
+import { eipSpec, hookEnv, settings, vipSpec } from "./helpers/hook-env";
+import { startSeededEmulator } from "./helpers/hook-emulator";
+
+const HOOK_DIR = path.join(__dirname, "..", "lib", "hook");
+
+/** Compiled into a fresh folder of its own, as the asset ships: nothing else beside it. */
+let assetDir: string;
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  assetDir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-hook-asset-"));
+  const tsc = require.resolve("typescript/bin/tsc");
+  await run(process.execPath, [
+    tsc,
+    "--outDir", assetDir,
+    "--rootDir", HOOK_DIR,
+    "--module", "commonjs",
+    "--target", "es2022",
+    "--strict",
+    "--types", "node",
+    "--skipLibCheck",
+    path.join(HOOK_DIR, "main.ts"),
+  ]);
+  emulator = await startSeededEmulator();
+}, 60_000);
+
+afterAll(async () => {
+  await emulator?.close();
+  fs.rmSync(assetDir, { recursive: true, force: true });
+});
+
+interface Exit {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Async on purpose: the emulator answers from this process's event loop. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<Exit> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, cwd }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function hook(env: NodeJS.ProcessEnv): Promise<Exit> {
+  return run(process.execPath, [`./${HOOK_ENTRY_FILE}`], { PATH: process.env.PATH, ...env }, assetDir);
+}
+
+const SECRET = "secret-key-that-must-not-leak";
+const TOKEN = "security-token-that-must-not-leak";
+
+describe("hook main", () => {
+  test("imports only node built-ins and its siblings", () => {
+    let seen = 0;
+    for (const file of fs.readdirSync(HOOK_DIR).filter((f) => f.endsWith(".ts"))) {
+      const source = fs.readFileSync(path.join(HOOK_DIR, file), "utf8");
+      const specifiers = [...source.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*|^import\s+)["']([^"']+)["']/gm)].map((m) => m[1]);
+      for (const specifier of specifiers) {
+        expect(`${file}: ${specifier}`).toMatch(/: (node:[a-z_/]+|\.\/[a-z-]+)$/);
+        seen++;
+      }
+    }
+    expect(seen).toBeGreaterThan(20);
+  });
+
+  test("exits 0 when the binding is made, printing one line per step on stderr", async () => {
+    const result = await hook(
+      hookEnv({
+        spec: vipSpec(),
+        settings: settings(emulator.url),
+        credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey },
+      }),
+    );
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toMatch(/^\[hwc-bindings virtual-ip web\] create: bind virtual IP/);
+    expect(result.stderr).toMatch(/\[hwc-bindings virtual-ip web\] create done in \d+\.\ds: bound virtual IP .*\n$/);
+    expect(result.stderr).not.toContain(emulator.secretKey);
+    expect(result.code).toBe(0);
+  });
+
+  test("exits 1 when the cloud refuses, without printing secrets", async () => {
+    const result = await hook(
+      hookEnv({
+        kind: "eip",
+        spec: eipSpec(),
+        settings: settings(emulator.url),
+        credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: SECRET, HW_SECURITY_TOKEN: TOKEN },
+      }),
+    );
+    expect(result.stderr).toMatch(/create failed after .*: read EIP: GET .* returned HTTP 401 APIGW.0301/);
+    expect(result.stderr).not.toContain(SECRET);
+    expect(result.stderr).not.toContain(TOKEN);
+    expect(result.stderr.trim().split("\n")).toHaveLength(2);
+    expect(result.code).toBe(1);
+  });
+
+  test("exits 1 with an auth token the cloud does not accept, without printing it", async () => {
+    const result = await hook(
+      hookEnv({ kind: "eip", action: "destroy", spec: eipSpec(), settings: settings(emulator.url), credentials: { HW_AUTH_TOKEN: TOKEN } }),
+    );
+    expect(result.stderr).toContain("HTTP 401 APIGW.0301");
+    expect(result.stderr).not.toContain(TOKEN);
+    expect(result.code).toBe(1);
+  });
+
+  test("fails if no credentials are set, with exit code 2", async () => {
+    const result = await hook(hookEnv({ spec: vipSpec(), settings: settings(emulator.url) }));
+    expect(result.stderr).toMatch(/bad input: no Huawei Cloud credentials in the environment: set HW_ACCESS_KEY and HW_SECRET_KEY/);
+    expect(result.code).toBe(2);
+  });
+
+  test("fails if the spec is not json, with exit code 2", async () => {
+    const env = hookEnv({ spec: vipSpec(), settings: settings(emulator.url), credentials: { HW_SECRET_KEY: SECRET } });
+    const result = await hook({ ...env, HWC_BINDINGS_SPEC: `{"nicId": "${SECRET}"` });
+    expect(result.stderr).toContain("HWC_BINDINGS_SPEC is not valid JSON");
+    expect(result.stderr).not.toContain(SECRET);
+    expect(result.code).toBe(2);
+  });
+
+  test("fails if an endpoint uses plain http off loopback, with exit code 2", async () => {
+    const result = await hook(
+      hookEnv({ spec: vipSpec(), settings: settings("http://192.0.2.10:8080"), credentials: { HW_AUTH_TOKEN: TOKEN } }),
+    );
+    expect(result.stderr).toContain(ALLOW_INSECURE_HTTP_ENV);
+    expect(result.code).toBe(2);
+  });
+});

@@ -1,0 +1,114 @@
+// The whole life of bindings through the real `terraform` binary, with the hook run from the
+// synthesized asset exactly as a user's Terraform runs it, against a fresh emulator.
+import { TerraformStack } from "cdktf";
+import { EipAssociation, HuaweiCloudConnection, startEmulator, VirtualIpBinding } from "../lib";
+import type { RunningEmulator } from "../lib/emulator";
+import { newWorkspace, TerraformWorkspace } from "./helpers/terraform";
+import { bindingsOf, eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "./helpers/world";
+
+interface Declared {
+  vips: Array<{ name: string; nic: number; vip: string }>;
+  eips: Array<{ name: string; eip: number; port: number }>;
+}
+
+function declare(emulator: RunningEmulator, declared: Declared) {
+  return (stack: TerraformStack) => {
+    new HuaweiCloudConnection(stack, "cloud", {
+      region: "ap-southeast-1",
+      projectId: emulator.projectId,
+      endpoints: { ecs: emulator.url, vpc: emulator.url },
+      createTimeoutSeconds: 60,
+      deleteTimeoutSeconds: 60,
+    });
+    for (const v of declared.vips) {
+      new VirtualIpBinding(stack, v.name, { nicId: nicId(v.nic), subnetId: NETWORK, ipAddress: v.vip, reverseBinding: true });
+    }
+    for (const e of declared.eips) new EipAssociation(stack, e.name, { publicipId: eipId(e.eip), portId: portId(e.port) });
+  };
+}
+
+function expected(declared: Declared) {
+  const vips: Record<string, string[]> = {};
+  for (const v of declared.vips) vips[nicId(v.nic)] = [...(vips[nicId(v.nic)] ?? []), v.vip].sort();
+  const eips: Record<string, string> = {};
+  for (const e of declared.eips) eips[eipId(e.eip)] = `${portId(e.port)} ACTIVE`;
+  return { vips, eips };
+}
+
+async function applyOk(ws: TerraformWorkspace): Promise<string> {
+  const result = await ws.apply();
+  if (result.code !== 0) throw new Error(`apply failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+describe("end to end through terraform", () => {
+  let emulator: RunningEmulator;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ port: 0, seed: worldSeed(20), bindDelayMs: 200 });
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  test("deploys, moves an elastic IP, unbinds a removed construct and destroys", async () => {
+    const ws = newWorkspace("lifecycle", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    const declared: Declared = {
+      vips: [
+        { name: "ha-a", nic: 0, vip: "10.1.0.100" },
+        { name: "ha-b", nic: 1, vip: "10.1.0.100" },
+        { name: "solo", nic: 2, vip: "10.1.0.101" },
+      ],
+      eips: [
+        { name: "eip-0", eip: 0, port: 0 },
+        { name: "eip-1", eip: 1, port: 1 },
+      ],
+    };
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    const first = await applyOk(ws);
+    expect(first).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
+    expect(bindingsOf(emulator.state())).toEqual(expected(declared));
+
+    // An unchanged configuration plans no change and makes no write.
+    const writesBefore = emulator.requests().filter((r) => r.method === "PUT").length;
+    expect((await ws.apply()).stdout).toMatch(/No changes/);
+    expect(emulator.requests().filter((r) => r.method === "PUT").length).toBe(writesBefore);
+
+    const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 5 }, declared.eips[1]] };
+    ws.synth(declare(emulator, moved));
+    expect(await applyOk(ws)).toMatch(/1 added, 0 changed, 1 destroyed/);
+    expect(bindingsOf(emulator.state())).toEqual(expected(moved));
+
+    const removed: Declared = { vips: moved.vips.filter((v) => v.name !== "ha-b"), eips: moved.eips.filter((e) => e.name !== "eip-1") };
+    ws.synth(declare(emulator, removed));
+    expect(await applyOk(ws)).toMatch(/0 added, 0 changed, 2 destroyed/);
+    expect(bindingsOf(emulator.state())).toEqual(expected(removed));
+    const eip1 = emulator.state().publicips.find((p) => p.id === eipId(1))!;
+    expect([eip1.status, eip1.port_id]).toEqual(["DOWN", undefined]);
+
+    const destroyed = await ws.destroy();
+    expect(destroyed.code).toBe(0);
+    expect(bindingsOf(emulator.state())).toEqual({ vips: {}, eips: {} });
+
+    const plan = await ws.expectOk(["plan", "-out=plan.out", "-input=false"]);
+    const show = await ws.expectOk(["show", "-json", "plan.out"]);
+    const artifacts = [ws.synthesizedText(), ws.stateText(), ws.transcript.join("\n"), plan.stdout, show.stdout];
+    for (const artifact of artifacts) expect(artifact).not.toContain(emulator.secretKey);
+    expect(ws.transcript.join("\n")).toContain("[hwc-bindings eip lifecycle/eip-1] destroy");
+  });
+
+  test("binds and unbinds 20 bindings in one apply", async () => {
+    const ws = newWorkspace("scale", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    const declared: Declared = {
+      vips: Array.from({ length: 10 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
+      eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
+    };
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    expect(await applyOk(ws)).toMatch(/20 added, 0 changed, 0 destroyed/);
+    expect(bindingsOf(emulator.state())).toEqual(expected(declared));
+    expect((await ws.destroy()).code).toBe(0);
+    expect(bindingsOf(emulator.state())).toEqual({ vips: {}, eips: {} });
+  });
+});

@@ -1,4 +1,4 @@
-import { CloudApiError, GaveUpError, NetworkError } from "../lib/hook/errors";
+import { CloudApiError, GaveUpError, NetworkError, NotSentError } from "../lib/hook/errors";
 import type { Credentials } from "../lib/hook/credentials";
 import { apiUrl, errorDetails, HttpClient, parseRetryAfter } from "../lib/hook/http-client";
 import { Logger } from "../lib/hook/log";
@@ -183,6 +183,23 @@ describe("HttpClient", () => {
     const err = await failure(send(client(timing), timing, undefined, 60_000));
     expect(server.received).toHaveLength(1);
     expect(err.message).toMatch(/gave up after 1 attempt \(the next retry, in 3600.0s, would pass the operation's deadline\)/);
+  });
+
+  test("fails if the deadline has passed, without sending anything", async () => {
+    const timing = fakeTiming();
+    const err = await failure(send(client(timing), timing, undefined, 0));
+    expect(err).toBeInstanceOf(NotSentError);
+    expect(server.received).toHaveLength(0);
+  });
+
+  test("fails if the deadline passes between retries, counting the attempts made", async () => {
+    server.script(json(503, {}));
+    let now = Date.UTC(2026, 0, 1);
+    // A sleep that overshoots, as a busy event loop can.
+    const timing = fakeTiming({ now: () => now, sleep: async (ms) => void (now += ms + 60_000), random: () => 0.001 });
+    const err = await failure(send(client(timing), timing, undefined, 30_000));
+    expect(server.received).toHaveLength(1);
+    expect(err.message).toMatch(/gave up after 1 attempt \(the operation's deadline passed\)$/);
   });
 
   test("fails if the server does not answer within the request timeout", async () => {

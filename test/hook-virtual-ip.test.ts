@@ -115,6 +115,15 @@ describe("VirtualIpBinding hook", () => {
     );
   });
 
+  test("leaves the nic alone when a bind with a lost answer shows nothing", async () => {
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ ipAddress: "192.168.0.8" }) });
+    emulator.addFault({ method: "PUT", path: `/v1/${PROJECT_ID}/cloudservers/nics/${NIC_ID}`, status: 503, times: 3 });
+    const run = await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec(), settings: { maxRetries: 2 } });
+    expect(run.code).toBe(1);
+    expect(run.lines[run.lines.length - 1]).toMatch(/gave up after 3 attempts \(maxRetries is 2\)\. Nothing to undo: virtual IP 192.168.0.7 is not bound/);
+    expect(nicPairs()).toEqual(["192.168.0.8"]);
+  });
+
   test("fails if the bind is refused, without an undo", async () => {
     const run = await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ ipAddress: "192.168.0.1" }) });
     expect(run.code).toBe(1);

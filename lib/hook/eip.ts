@@ -3,7 +3,7 @@
 // else is still moving. An EIP bound to another port is never taken from it, and a destroy unbinds
 // only from the declared port.
 import { budget, type Budget, type HookContext } from "./context";
-import { CloudApiError, HookError, isCloudError } from "./errors";
+import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
 import type { HookJob } from "./input";
 import { nextInterval, waitUntil, type Observation } from "./poll";
@@ -71,8 +71,8 @@ export async function createEip(ctx: HookContext, job: EipJob): Promise<string> 
     });
     return `bound EIP ${name(job, bound)} to port ${spec.portId}`;
   } catch (err) {
-    if (err instanceof RefusedError || (err instanceof CloudApiError && !accepted)) {
-      // A definite refusal of the bind request: the cloud bound nothing, so there is nothing to undo.
+    if (err instanceof RefusedError || (!accepted && (err instanceof CloudApiError || err instanceof NotSentError))) {
+      // The bind was refused or never sent: the cloud bound nothing, so there is nothing to undo.
       throw err;
     }
     throw await undo(ctx, job, err);

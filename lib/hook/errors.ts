@@ -63,6 +63,9 @@ export class NetworkError extends HookError {
   }
 }
 
+/** The operation's time ran out before a request could be sent: the cloud saw nothing. */
+export class NotSentError extends HookError {}
+
 /** Retries ran out, or the deadline left no room for another one. */
 export class GaveUpError extends HookError {
   constructor(

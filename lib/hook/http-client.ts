@@ -4,7 +4,7 @@
 import * as http from "node:http";
 import * as https from "node:https";
 import type { Credentials } from "./credentials";
-import { CloudApiError, GaveUpError, HookError, NetworkError } from "./errors";
+import { CloudApiError, GaveUpError, NetworkError, NotSentError } from "./errors";
 import type { Logger } from "./log";
 import { authorization, rfc3986, sdkDate } from "./signer";
 import { seconds, type Timing } from "./timing";
@@ -97,16 +97,21 @@ export class HttpClient {
   /**
    * Sends the call, retrying 429, 5xx, ECS throttling and network failures with full-jitter
    * backoff; returns a 2xx response, or throws CloudApiError (a non-retryable answer),
-   * GaveUpError (retries or time ran out) or NetworkError (a failure no retry can cure).
+   * GaveUpError (retries or time ran out), NetworkError (a failure no retry can cure) or
+   * NotSentError (no time was left to send it at all).
    */
   async send(call: ApiCall): Promise<ApiResponse> {
     const { timing, maxRetries } = this.options;
     const attempts = maxRetries + 1;
     const payload = call.body === undefined ? "" : JSON.stringify(call.body);
+    let previous: CloudApiError | NetworkError | undefined;
     for (let attempt = 1; ; attempt++) {
       const remaining = call.deadline - timing.now();
+      if (remaining <= 0 && previous !== undefined) {
+        throw new GaveUpError(attempt - 1, previous, "the operation's deadline passed");
+      }
       if (remaining <= 0) {
-        throw new HookError(
+        throw new NotSentError(
           `${call.operation}: ${call.method} ${call.url.href} not sent: the operation's time ran out before it`,
         );
       }
@@ -158,6 +163,7 @@ export class HttpClient {
         `${call.operation}: ${shortReason(failure)}; retry ${attempt} of ${maxRetries} in ${seconds(delay)}`,
       );
       await timing.sleep(delay);
+      previous = failure;
     }
   }
 

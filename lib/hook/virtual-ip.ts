@@ -3,7 +3,7 @@
 // tainted instance without running its destroy hook (DESIGN fact 7); a destroy unbinds only when
 // the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8).
 import { budget, type Budget, type HookContext } from "./context";
-import { CloudApiError, HookError, isCloudError } from "./errors";
+import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
 import type { HookJob } from "./input";
 import { waitUntil, type Observation } from "./poll";
@@ -65,11 +65,11 @@ export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Prom
     });
     return `bound virtual IP ${spec.ipAddress} to NIC ${spec.nicId}`;
   } catch (err) {
-    if (!accepted && err instanceof CloudApiError) {
-      // A definite refusal of the bind request: the cloud bound nothing, so there is nothing to undo.
+    if (!accepted && (err instanceof CloudApiError || err instanceof NotSentError)) {
+      // The bind was refused or never sent: the cloud bound nothing, so there is nothing to undo.
       throw err;
     }
-    throw await undo(ctx, job, err);
+    throw await undo(ctx, job, err, accepted);
   }
 }
 
@@ -93,20 +93,32 @@ export async function destroyVirtualIp(ctx: HookContext, job: VirtualIpJob): Pro
  * Undoes a bind that may have taken effect, with a budget of its own (deleteTimeoutSeconds from
  * the moment the undo starts): the create's time may be exactly what ran out, and an undo that
  * cannot run leaks the binding for good. Returns the error to exit with.
+ *
+ * The ECS unbind cannot name a VIP: it drops every VIP of the NIC. So it is sent unasked only
+ * when the cloud accepted our bind; after a bind whose answer was lost (a timeout, a 5xx), it is
+ * sent only if the ports show this VIP on the NIC. Should such a bind land later still, the
+ * replacement create finds it bound as declared and adopts it.
  */
-async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown): Promise<HookError> {
+async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown, accepted: boolean): Promise<HookError> {
   const { spec, settings } = job;
   const reason = cause instanceof Error ? cause.message : String(cause);
   ctx.log.info(`bind failed (${reason}); undoing: unbinding virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`);
   const undoBudget = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
+  const limit = { ...undoBudget, label: `${undoBudget.label}, for the undo` };
   try {
-    await unbindAndWait(ctx, job, { ...undoBudget, label: `${undoBudget.label}, for the undo` });
+    if (!accepted) {
+      const state = await readState(ctx, job, limit.deadline);
+      if (state.nicGone || (!state.forward && !state.reverse)) {
+        return new HookError(`${reason}. Nothing to undo: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);
+      }
+    }
+    await unbindAndWait(ctx, job, limit);
   } catch (undoErr) {
     const undoReason = undoErr instanceof Error ? undoErr.message : String(undoErr);
     return new HookError(
       `${reason}. Undoing the bind failed too: ${undoReason}. Virtual IP ${spec.ipAddress} may still be ` +
         `bound to NIC ${spec.nicId}; Terraform will not run the destroy hook for this failed create, so ` +
-        `unbind it in the console (or run the destroy hook again) before retrying.`,
+        `unbind it in the console before retrying.`,
     );
   }
   return new HookError(`${reason}. The bind was undone: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);

@@ -18,7 +18,8 @@ export type HookJob =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[0-9a-f]{32}$/i;
-const REGION = /^[a-z0-9][a-z0-9_-]*$/i;
+/** Loose on purpose: the hook only prints the region, and private clouds name theirs freely. */
+const REGION = /^[a-z0-9][a-z0-9._-]{0,63}$/i;
 const INTEGER = /^-?\d+$/;
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 /** setTimeout cannot wait longer than about 24.8 days; a day is already far beyond any bind. */

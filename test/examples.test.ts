@@ -1,3 +1,4 @@
+import "cdktf/lib/testing/adapters/jest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -116,7 +116,7 @@ describe("state file", () => {
 describe("StateWriter", () => {
   test("serialises and coalesces writes, always ending with the latest snapshot", async () => {
     let version = 0;
-    const writer = new StateWriter(file, () => ({ projectId: String(version), subnets: [], ports: [], publicips: [] }));
+    const writer = new StateWriter(file, () => JSON.stringify({ projectId: String(version), subnets: [], ports: [], publicips: [] }));
     const saves: Array<Promise<void>> = [];
     for (let i = 1; i <= 20; i++) {
       version = i;
@@ -129,7 +129,7 @@ describe("StateWriter", () => {
   });
 
   test("fails if the folder does not exist, leaving no temporary file", async () => {
-    const writer = new StateWriter(path.join(dir, "missing", "state.json"), () => ({ projectId: "p", subnets: [], ports: [], publicips: [] }));
+    const writer = new StateWriter(path.join(dir, "missing", "state.json"), () => "{}");
     await expect(writer.save()).rejects.toThrow(/ENOENT/);
     expect(fs.readdirSync(dir)).toEqual([]);
   });

@@ -95,7 +95,7 @@ class Emulator implements RunningEmulator {
     this.secretKey = options.secretKey;
     if (options.token !== undefined) this.token = options.token;
     if (options.rateLimit !== undefined) this.limiter = new RateLimiter(options.rateLimit);
-    if (stateFile !== undefined) this.writer = new StateWriter(stateFile, () => this.model.snapshot());
+    if (stateFile !== undefined) this.writer = new StateWriter(stateFile, () => this.model.toJson());
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     });

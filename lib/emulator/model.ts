@@ -159,12 +159,21 @@ export class Model {
 
   /** A copy of everything, in the order objects were added. */
   snapshot(): EmulatorState {
-    return structuredClone({
+    return structuredClone(this.view());
+  }
+
+  /** The whole model as JSON, serialised straight from the live objects (no copy: it is synchronous). */
+  toJson(): string {
+    return JSON.stringify(this.view());
+  }
+
+  private view(): EmulatorState {
+    return {
       projectId: this.projectId,
       subnets: [...this.subnets.values()],
       ports: [...this.ports.values()],
       publicips: [...this.publicips.values()],
-    });
+    };
   }
 
   /**

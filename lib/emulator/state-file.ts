@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp, readFileSync } from "node:fs";
 import * as path from "node:path";
-import type { EmulatorState } from "./model";
 
 /** The parsed file, or undefined when it does not exist yet. */
 export function readStateFile(file: string): unknown {
@@ -29,7 +28,8 @@ export class StateWriter {
 
   constructor(
     private readonly file: string,
-    private readonly snapshot: () => EmulatorState,
+    /** The state as JSON at the moment of the call. */
+    private readonly serialise: () => string,
   ) {}
 
   /** Resolves once a write that started after this call has finished. */
@@ -55,7 +55,9 @@ export class StateWriter {
   }
 
   private async write(): Promise<void> {
-    const text = `${JSON.stringify(this.snapshot(), null, 2)}\n`;
+    // Compact JSON: the file is rewritten after every change, and indentation would make each
+    // write of a large model noticeably slower.
+    const text = `${this.serialise()}\n`;
     const tmp = path.join(path.dirname(this.file), `.${path.basename(this.file)}.${randomBytes(6).toString("hex")}.tmp`);
     try {
       await fsp.writeFile(tmp, text, "utf8");

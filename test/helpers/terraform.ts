@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 
 export interface RunResult {
   code: number | null;
@@ -33,10 +33,15 @@ export class TerraformWorkspace {
     return path.join(this.outdir, "stacks", this.stackName);
   }
 
-  /** Synthesizes a fresh app into this workspace's outdir, as `cdktf synth` would. */
+  /**
+   * Synthesizes a fresh app into this workspace's outdir, as `cdktf synth` would, with the state in
+   * the stack directory: cdktf's default local backend would put it in the current directory,
+   * shared with every other run of the same stack name.
+   */
   synth(build: (stack: TerraformStack) => void): void {
     const app = new App({ outdir: this.outdir });
     const stack = new TerraformStack(app, this.stackName);
+    new LocalBackend(stack, { path: "terraform.tfstate" });
     build(stack);
     app.synth();
   }

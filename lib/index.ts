@@ -3,5 +3,16 @@ export * from "./virtual-ip-binding";
 export * from "./eip-association";
 export type { BindingBaseConfig } from "./binding-support";
 export { BindingConfigError } from "./errors";
-export { startEmulator } from "./emulator";
+export {
+  startEmulator,
+  DEFAULT_ACCESS_KEY,
+  DEFAULT_PROJECT_ID,
+  DEFAULT_SECRET_KEY,
+  type RunningEmulator,
+  type EmulatorOptions,
+  type EmulatorSeed,
+  type EmulatorState,
+  type FaultRule,
+  type RequestLogEntry,
+} from "./emulator";
 export type { VirtualIpSpec, EipSpec, HookSettings } from "./hook/types";

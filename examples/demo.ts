@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App } from "cdktf";
+import { App, LocalBackend } from "cdktf";
 import { startEmulator } from "../lib";
 import { HaPairConfig, loadHaPairConfig } from "./config";
 import { HaPairStack } from "./ha-pair";
@@ -109,7 +109,9 @@ async function main(): Promise<void> {
       console.log(`step ${i + 1}/${steps.length}, ${step.title}`);
       if (step.config) {
         const app = new App({ outdir });
-        new HaPairStack(app, STACK, step.config);
+        const stack = new HaPairStack(app, STACK, step.config);
+        // State in the demo's own folder: cdktf's default would put it in the current directory.
+        new LocalBackend(stack, { path: "terraform.tfstate" });
         app.synth();
         if (i === 0) await run("terraform", ["init", "-input=false", "-no-color"], stackDir, env);
         await run("terraform", ["apply", "-auto-approve", "-input=false", "-no-color"], stackDir, env);

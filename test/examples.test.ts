@@ -1,9 +1,10 @@
 import "cdktf/lib/testing/adapters/jest";
-import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Testing } from "cdktf";
+import { LocalBackend, Testing } from "cdktf";
+import { startEmulator } from "../lib";
+import { emptyCliConfig, TerraformWorkspace } from "./helpers/terraform";
 import { DEFAULT_CONFIG_FILE, loadHaPairConfig } from "../examples/config";
 import { HaPairStack } from "../examples/ha-pair";
 
@@ -32,15 +33,37 @@ describe("examples", () => {
     expect(Testing.fullSynth(stack)).toPlanSuccessfully();
   });
 
-  test("a synthesized stack directory copied elsewhere still plans", () => {
-    const { stack } = synthExample();
-    const outdir = Testing.fullSynth(stack);
-    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hwc-copy-")), "moved");
-    fs.cpSync(path.join(outdir, "stacks", "ha-pair"), copy, { recursive: true });
-    fs.rmSync(outdir, { recursive: true, force: true });
-    execFileSync("terraform", ["init", "-input=false", "-no-color"], { cwd: copy, stdio: "pipe" });
-    const plan = execFileSync("terraform", ["plan", "-input=false", "-no-color"], { cwd: copy, encoding: "utf8" });
-    expect(plan).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy/);
+  test("a synthesized stack directory copied elsewhere still plans and applies", async () => {
+    const seed = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "examples", "demo-seed.json"), "utf8"));
+    const emulator = await startEmulator({ seed, bindDelayMs: 0 });
+    try {
+      const app = Testing.app();
+      const stack = new HaPairStack(app, "ha-pair", { ...loadHaPairConfig({}), endpoint: emulator.url });
+      // State next to the configuration, so the copy carries everything it needs.
+      new LocalBackend(stack, { path: "terraform.tfstate" });
+      const outdir = Testing.fullSynth(stack);
+      const copyRoot = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-copy-"));
+      fs.cpSync(path.join(outdir, "stacks", "ha-pair"), path.join(copyRoot, "stacks", "ha-pair"), { recursive: true });
+      fs.rmSync(outdir, { recursive: true, force: true });
+
+      const ws = new TerraformWorkspace(copyRoot, "ha-pair", {
+        ...process.env,
+        TF_CLI_CONFIG_FILE: emptyCliConfig(),
+        CHECKPOINT_DISABLE: "1",
+        HW_ACCESS_KEY: emulator.accessKey,
+        HW_SECRET_KEY: emulator.secretKey,
+      });
+      await ws.init();
+      expect((await ws.expectOk(["plan", "-input=false"])).stdout).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy/);
+      await ws.expectOk(["apply", "-auto-approve", "-input=false"]);
+      const bound = emulator.state();
+      expect(bound.publicips[0].status).toBe("ACTIVE");
+      expect(bound.ports.filter((p) => p.allowed_address_pairs.length > 0)).toHaveLength(3);
+      await ws.expectOk(["destroy", "-auto-approve", "-input=false"]);
+      expect(emulator.state().ports.every((p) => p.allowed_address_pairs.length === 0)).toBe(true);
+    } finally {
+      await emulator.close();
+    }
   });
 
   test("fails if the example config is missing a field", () => {

@@ -18,6 +18,13 @@ export interface AdminTarget {
   faults(): ActiveFault[];
   clearFaults(): void;
   requests(): RequestLogEntry[];
+  /**
+   * Deletes a port behind the cloud API's back, as if its server or virtual IP were deleted: an
+   * EIP on it is unbound, and other ports' address pairs naming its fixed IPs go. False if none.
+   */
+  deletePort(id: string): Promise<boolean>;
+  /** Deletes an EIP behind the cloud API's back, bound or not, as if released. False if none. */
+  deletePublicIp(id: string): Promise<boolean>;
 }
 
 /** Admin errors are the emulator's own, so they have a plain shape of their own: {"error": "..."}. */
@@ -33,6 +40,19 @@ export function isLoopback(address: string | undefined): boolean {
 
 export async function handleAdmin(method: string, route: string, body: Buffer, target: AdminTarget): Promise<Reply> {
   const key = `${method} ${route}`;
+  const deletion = /^DELETE (ports|publicips)\/([^/]+)$/.exec(key);
+  if (deletion) {
+    const [, collection, rawId] = deletion;
+    let id: string;
+    try {
+      id = decodeURIComponent(rawId);
+    } catch {
+      return adminError(400, `The ID in ${ADMIN_PREFIX}/${route} is not valid percent-encoding.`);
+    }
+    const deleted = collection === "ports" ? await target.deletePort(id) : await target.deletePublicIp(id);
+    const what = collection === "ports" ? "port" : "EIP";
+    return deleted ? { status: 200, body: { deleted: id } } : adminError(404, `No ${what} has the ID "${id}".`);
+  }
   try {
     switch (key) {
       case "GET state":
@@ -58,7 +78,7 @@ export async function handleAdmin(method: string, route: string, body: Buffer, t
       case "GET requests":
         return { status: 200, body: { requests: target.requests() } };
       default:
-        return adminError(404, `No admin route ${method} ${ADMIN_PREFIX}/${route}. Routes: GET state, POST seed, POST reset, GET|POST|DELETE faults, GET requests.`);
+        return adminError(404, `No admin route ${method} ${ADMIN_PREFIX}/${route}. Routes: GET state, POST seed, POST reset, GET|POST|DELETE faults, GET requests, DELETE ports/{id}, DELETE publicips/{id}.`);
     }
   } catch (err) {
     if (err instanceof SeedError || err instanceof FaultError) return adminError(400, err.message);

@@ -1,4 +1,5 @@
-// VPC v1 EIPs: show, list and update (bind, unbind, convert the IP version) of /v1/{project_id}/publicips.
+// VPC v1 EIPs: show, list, update (bind, unbind, convert the IP version) and release of
+// /v1/{project_id}/publicips.
 import type { PublicIp, PublicIpStatus } from "../hook/types";
 import { describe, ipv6For, isObject, type Model } from "./model";
 import { ok, vpcError, type Reply } from "./replies";
@@ -8,6 +9,7 @@ export const eipRoutes: readonly Route[] = [
   { method: "GET", pattern: "/v1/{project_id}/publicips", family: "vpc", handle: listPublicIps },
   { method: "GET", pattern: "/v1/{project_id}/publicips/{publicip_id}", family: "vpc", handle: showPublicIp },
   { method: "PUT", pattern: "/v1/{project_id}/publicips/{publicip_id}", family: "vpc", handle: updatePublicIp },
+  { method: "DELETE", pattern: "/v1/{project_id}/publicips/{publicip_id}", family: "vpc", handle: releasePublicIp },
 ];
 
 /** The list's page size when `limit` is absent, and its maximum. */
@@ -127,6 +129,26 @@ function bind(ctx: RouteContext, eip: PublicIp, portId: string): Reply {
   ctx.scheduleActivation(eip);
   ctx.changed();
   return ok(view(eip));
+}
+
+/**
+ * Releases an EIP: 204 without a body. The API reference says a bound EIP cannot be released
+ * directly; it does not say with which code, so the emulator answers 409 VPC.0510 ("already
+ * bound"), and 409 VPC.0512 while the EIP is mid-operation, as an update would.
+ */
+function releasePublicIp(ctx: RouteContext): Reply {
+  const found = findPublicIp(ctx.model, ctx.params.publicip_id);
+  if ("error" in found) return found.error;
+  const { eip } = found;
+  if (BUSY.has(eip.status)) {
+    return vpcError(409, "VPC.0512", `The EIP ${eip.id} is ${eip.status}; try again later.`);
+  }
+  if (eip.port_id !== undefined) {
+    return vpcError(409, "VPC.0510", `The EIP ${eip.id} is bound to port ${eip.port_id}; unbind it before releasing it.`);
+  }
+  ctx.model.deletePublicIp(eip.id);
+  ctx.changed();
+  return { status: 204 };
 }
 
 /** Unbinding an EIP that is not bound succeeds and leaves it DOWN: the wanted outcome holds. */

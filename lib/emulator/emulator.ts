@@ -8,14 +8,14 @@ import { ADMIN_PREFIX, handleAdmin, isLoopback, type AdminTarget } from "./admin
 import { authenticate } from "./auth";
 import { ecsProjectMismatch, ecsRoutes } from "./ecs-routes";
 import { eipRoutes, vpcProjectMismatch } from "./eip-routes";
-import { FaultSet, type ActiveFault, type FaultRule } from "./faults";
+import { FaultSet, isBindFault, type ActiveFault, type FaultRule } from "./faults";
 import { Model, SeedError, type EmulatorSeed, type EmulatorState } from "./model";
 import { DEFAULT_PROJECT_ID, EmulatorOptionError, resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { portRoutes } from "./port-routes";
 import { RateLimiter } from "./rate-limit";
 import { gatewayError, type Reply } from "./replies";
 import { RequestLog, type RequestLogEntry } from "./request-log";
-import { matchRoute, type Route, type RouteContext } from "./routes";
+import { matchRoute, parseJson, type Route, type RouteContext } from "./routes";
 import { parseQuery } from "./signature";
 import { readStateFile, StateWriter } from "./state-file";
 
@@ -183,21 +183,39 @@ class Emulator implements RunningEmulator {
     return this.log.list();
   }
 
-  private scheduleActivation(eip: PublicIp): void {
+  async deletePort(id: string): Promise<boolean> {
+    const deleted = this.model.deletePort(id);
+    if (deleted) await this.persist();
+    return deleted;
+  }
+
+  async deletePublicIp(id: string): Promise<boolean> {
+    const deleted = this.model.deletePublicIp(id);
+    if (deleted) {
+      clearTimeout(this.activations.get(id));
+      this.activations.delete(id);
+      await this.persist();
+    }
+    return deleted;
+  }
+
+  /** Ends a bind after the bind delay: ACTIVE, or what a bind fault says. */
+  private scheduleActivation(eip: PublicIp, fault?: Pick<FaultRule, "bindStatus" | "bindDelayMs">): void {
+    const delayMs = fault?.bindDelayMs ?? this.options.bindDelayMs;
     const activate = () => {
       this.activations.delete(eip.id);
       const current = this.model.publicips.get(eip.id);
       if (current?.status === "BINDING") {
-        current.status = "ACTIVE";
+        current.status = fault?.bindStatus ?? "ACTIVE";
         void this.persist();
       }
     };
-    if (this.options.bindDelayMs === 0) {
+    if (delayMs === 0) {
       activate();
       return;
     }
     clearTimeout(this.activations.get(eip.id));
-    const timer = setTimeout(activate, this.options.bindDelayMs);
+    const timer = setTimeout(activate, delayMs);
     this.activations.set(eip.id, timer);
   }
 
@@ -253,7 +271,7 @@ class Emulator implements RunningEmulator {
         ...extra,
       });
 
-    const fault = this.faultSet.take(method, path);
+    const fault = this.faultSet.take(method, path, method === "PUT" && isEipBind(path, body));
     if (fault?.delayMs !== undefined) await this.sleep(fault.delayMs);
     if (fault?.action === "drop") {
       record(0, { fault: "drop" });
@@ -266,8 +284,8 @@ class Emulator implements RunningEmulator {
       reply = { status: fault.status, body: fault.body };
       faultKind = "status";
     } else {
-      if (fault) faultKind = "delay";
-      reply = await this.serveCloud(method, path, query, req, body, requestId);
+      if (fault) faultKind = isBindFault(fault) ? "bind" : "delay";
+      reply = await this.serveCloud(method, path, query, req, body, requestId, fault && isBindFault(fault) ? fault : undefined);
     }
     await this.sleep(this.options.latencyMs);
     send(res, reply);
@@ -281,7 +299,15 @@ class Emulator implements RunningEmulator {
    * The gateway's order: find the API (404 APIGW.0101 if none), throttle it (429 APIGW.0308),
    * authenticate (401 APIGW.0301); then the service checks the project and serves the request.
    */
-  private async serveCloud(method: string, path: string, query: string, req: IncomingMessage, body: Buffer, requestId: string): Promise<Reply> {
+  private async serveCloud(
+    method: string,
+    path: string,
+    query: string,
+    req: IncomingMessage,
+    body: Buffer,
+    requestId: string,
+    bindFault?: Pick<FaultRule, "bindStatus" | "bindDelayMs">,
+  ): Promise<Reply> {
     const match = matchRoute(ROUTES, method, path);
     if (!match) {
       return gatewayError(404, "APIGW.0101", "The API does not exist or has not been published in the environment", requestId);
@@ -322,7 +348,7 @@ class Emulator implements RunningEmulator {
       changed: () => {
         changed = true;
       },
-      scheduleActivation: (eip) => this.scheduleActivation(eip),
+      scheduleActivation: (eip) => this.scheduleActivation(eip, bindFault),
     };
     const reply = route.handle(ctx);
     // Answer only once the change is on disk, so an acknowledged change survives a crash.
@@ -336,6 +362,15 @@ class Emulator implements RunningEmulator {
       send(res, { status: 500, body: { error: `emulator internal error: ${err instanceof Error ? err.message : String(err)}` } });
     }
   }
+}
+
+/** A PUT body that binds an EIP: what bind faults act on. */
+function isEipBind(path: string, body: Buffer): boolean {
+  const segments = path.split("/");
+  if (segments.length !== 5 || segments[1] !== "v1" || segments[3] !== "publicips") return false;
+  const parsed = parseJson(body) as { publicip?: { port_id?: unknown } } | undefined;
+  const portId = parsed?.publicip?.port_id;
+  return typeof portId === "string" && portId !== "";
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

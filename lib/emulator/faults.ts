@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { describe, isObject } from "./model";
 
-/** A fault to inject; give at least one of `status`, `delayMs` or `action`. */
+/** A fault to inject; give at least one of `status`, `delayMs`, `action`, `bindStatus` or `bindDelayMs`. */
 export interface FaultRule {
   /** HTTP method to match, e.g. "PUT". @default any method */
   readonly method?: string;
@@ -22,6 +22,17 @@ export interface FaultRule {
   readonly delayMs?: number;
   /** "drop": close the connection without answering (after `delayMs`, if given). */
   readonly action?: "drop";
+  /**
+   * Makes the rule match EIP bind requests only (a PUT on a publicip with a non-empty port_id):
+   * the bind is accepted as usual, and the EIP then goes to this status instead of ACTIVE once its
+   * bind delay is over, as a bind that fails in the cloud's backend does.
+   */
+  readonly bindStatus?: "BIND_ERROR" | "ERROR";
+  /**
+   * Makes the rule match EIP bind requests only: the EIP stays BINDING this long instead of the
+   * emulator's bind delay, as a slow backend keeps it.
+   */
+  readonly bindDelayMs?: number;
 }
 
 /** A rule as stored, with its ID and the number of matches left. */
@@ -35,7 +46,7 @@ export class FaultError extends Error {}
 /** Checks an untrusted rule (from the admin API) and fills in its defaults. */
 export function parseFaultRule(input: unknown): FaultRule {
   if (!isObject(input)) throw new FaultError(`A fault rule must be a JSON object, got ${describe(input)}.`);
-  const { method, path, times, status, body, delayMs, action } = input;
+  const { method, path, times, status, body, delayMs, action, bindStatus, bindDelayMs } = input;
   if (typeof path !== "string" || !path.startsWith("/")) {
     throw new FaultError(`fault.path must be a path starting with "/", got ${describe(path)}. Example: "/v1/*/publicips/*".`);
   }
@@ -52,10 +63,20 @@ export function parseFaultRule(input: unknown): FaultRule {
     throw new FaultError(`fault.delayMs must be a number of milliseconds >= 0, got ${describe(delayMs)}.`);
   }
   if (action !== undefined && action !== "drop") throw new FaultError(`fault.action must be "drop", got ${describe(action)}.`);
-  if (status === undefined && delayMs === undefined && action === undefined) {
-    throw new FaultError('A fault rule needs "status", "delayMs" or "action": "drop".');
+  if (bindStatus !== undefined && bindStatus !== "BIND_ERROR" && bindStatus !== "ERROR") {
+    throw new FaultError(`fault.bindStatus must be "BIND_ERROR" or "ERROR", got ${describe(bindStatus)}.`);
+  }
+  if (bindDelayMs !== undefined && (typeof bindDelayMs !== "number" || !Number.isFinite(bindDelayMs) || bindDelayMs < 0)) {
+    throw new FaultError(`fault.bindDelayMs must be a number of milliseconds >= 0, got ${describe(bindDelayMs)}.`);
+  }
+  const bindFault = bindStatus !== undefined || bindDelayMs !== undefined;
+  if (status === undefined && delayMs === undefined && action === undefined && !bindFault) {
+    throw new FaultError('A fault rule needs "status", "delayMs", "action": "drop", "bindStatus" or "bindDelayMs".');
   }
   if (status !== undefined && action !== undefined) throw new FaultError('A fault rule takes "status" or "action", not both.');
+  if (bindFault && (status !== undefined || action !== undefined)) {
+    throw new FaultError('"bindStatus" and "bindDelayMs" act on a bind that is served: a rule with them takes no "status" or "action".');
+  }
   return {
     path,
     ...(method === undefined ? {} : { method: method.toUpperCase() }),
@@ -64,7 +85,14 @@ export function parseFaultRule(input: unknown): FaultRule {
     ...(body === undefined ? {} : { body }),
     ...(delayMs === undefined ? {} : { delayMs }),
     ...(action === undefined ? {} : { action }),
+    ...(bindStatus === undefined ? {} : { bindStatus }),
+    ...(bindDelayMs === undefined ? {} : { bindDelayMs }),
   };
+}
+
+/** Whether the rule acts on EIP binds only. */
+export function isBindFault(rule: FaultRule): boolean {
+  return rule.bindStatus !== undefined || rule.bindDelayMs !== undefined;
 }
 
 export class FaultSet {
@@ -84,9 +112,17 @@ export class FaultSet {
     this.rules = [];
   }
 
-  /** The first rule matching the request, with one use consumed; spent rules are removed. */
-  take(method: string, path: string): ActiveFault | undefined {
-    const index = this.rules.findIndex((rule) => (rule.method === undefined || rule.method === method) && pathMatches(rule.path, path));
+  /**
+   * The first rule matching the request, with one use consumed; spent rules are removed. Rules
+   * with bind fields match only when `isEipBind` says the request binds an EIP.
+   */
+  take(method: string, path: string, isEipBind = false): ActiveFault | undefined {
+    const index = this.rules.findIndex(
+      (rule) =>
+        (rule.method === undefined || rule.method === method) &&
+        pathMatches(rule.path, path) &&
+        (isEipBind || !isBindFault(rule)),
+    );
     if (index < 0) return undefined;
     const rule = this.rules[index];
     rule.remaining -= 1;

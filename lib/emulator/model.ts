@@ -237,6 +237,45 @@ export class Model {
     eip.status = "DOWN";
   }
 
+  /**
+   * Removes a port and what refers to it: an EIP on it is unbound (DOWN), and address pairs on
+   * other ports of its network that name one of its fixed IPs go (for the same MAC, or any MAC
+   * when the pair names none). So a deleted virtual IP leaves no stale entry on its servers' NICs,
+   * and a deleted NIC none on its virtual IPs (the emulator's choice: no public source says what
+   * the cloud leaves behind). Returns false when there is no such port.
+   */
+  deletePort(id: string): boolean {
+    const port = this.ports.get(id);
+    if (!port) return false;
+    const eip = this.eipOnPort(id);
+    if (eip) this.detachEip(eip);
+    for (const f of port.fixed_ips) this.portByIp.delete(`${port.network_id}|${f.ip_address}`);
+    this.ports.delete(id);
+    const addresses = new Set(port.fixed_ips.map((f) => f.ip_address));
+    const now = portTimestamp();
+    for (const other of this.ports.values()) {
+      if (other.network_id !== port.network_id) continue;
+      const kept = other.allowed_address_pairs.filter(
+        (p) => !(addresses.has(p.ip_address) && (p.mac_address === undefined || p.mac_address === port.mac_address)),
+      );
+      if (kept.length !== other.allowed_address_pairs.length) {
+        other.allowed_address_pairs = kept;
+        other.updated_at = now;
+      }
+    }
+    return true;
+  }
+
+  /** Removes an EIP, bound or not (its port simply loses it). Returns false when there is none. */
+  deletePublicIp(id: string): boolean {
+    const eip = this.publicips.get(id);
+    if (!eip) return false;
+    this.detachEip(eip);
+    this.publicips.delete(id);
+    this.publicAddresses.delete(eip.public_ip_address);
+    return true;
+  }
+
   private adopt(other: Model): void {
     for (const key of ["subnets", "ports", "publicips", "cidrs", "portByIp", "eipByPort"] as const) {
       const target = this[key] as Map<string, unknown>;

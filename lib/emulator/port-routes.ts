@@ -1,4 +1,5 @@
-// Neutron-compatible ports on the VPC endpoint: show, list with filters, update allowed_address_pairs.
+// Neutron-compatible ports on the VPC endpoint: show, list with filters, update allowed_address_pairs,
+// delete.
 import type { AllowedAddressPair } from "../hook/types";
 import { isIpv6, parseIpv4 } from "./ip";
 import { describe, isObject, portTimestamp, type EmulatorPort } from "./model";
@@ -9,6 +10,7 @@ export const portRoutes: readonly Route[] = [
   { method: "GET", pattern: "/v2.0/ports", family: "neutron", handle: listPorts },
   { method: "GET", pattern: "/v2.0/ports/{port_id}", family: "neutron", handle: showPort },
   { method: "PUT", pattern: "/v2.0/ports/{port_id}", family: "neutron", handle: updatePort },
+  { method: "DELETE", pattern: "/v2.0/ports/{port_id}", family: "neutron", handle: deletePort },
 ];
 
 /** Fields PUT /v2.0/ports may change here; Neutron allows more, which this project never sends. */
@@ -96,6 +98,16 @@ function updatePort(ctx: RouteContext): Reply {
   port.updated_at = portTimestamp();
   ctx.changed();
   return ok({ port: view(port) });
+}
+
+/**
+ * Deletes any port, as Neutron's API does (204 without a body), a server's NIC included; what
+ * referred to it goes too (see Model.deletePort).
+ */
+function deletePort(ctx: RouteContext): Reply {
+  if (!ctx.model.deletePort(ctx.params.port_id)) return notFound(ctx.params.port_id);
+  ctx.changed();
+  return { status: 204 };
 }
 
 function parsePairs(raw: unknown): { pairs: AllowedAddressPair[] } | { error: Reply } {

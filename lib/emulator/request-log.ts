@@ -14,7 +14,7 @@ export interface RequestLogEntry {
   /** The cloud's error code (e.g. "VPC.0510", "APIGW.0301"), when the answer was an error. */
   readonly errorCode?: string;
   /** The injected fault that acted on the request, if any. */
-  readonly fault?: "status" | "delay" | "drop";
+  readonly fault?: "status" | "delay" | "drop" | "bind";
 }
 
 /** Entries kept; the oldest go first, so a long benchmark run cannot grow memory without bound. */

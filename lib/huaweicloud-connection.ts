@@ -8,6 +8,7 @@ import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnr
 const CONNECTION_SYMBOL = Symbol.for("cdktf-huaweicloud-bindings.HuaweiCloudConnection");
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
 const MAX_RETRIES = 20;
+const MAX_REQUEST_TIMEOUT_SECONDS = 3600;
 
 /** Service base URLs, for other regions' domains, other clouds of the same API family, or the emulator. */
 export interface HuaweiCloudEndpoints {
@@ -54,6 +55,12 @@ export interface HuaweiCloudConnectionConfig {
    * @default 5
    */
   readonly maxRetries?: number;
+  /**
+   * How long one request may wait for its answer before it counts as failed (and is retried, up to
+   * maxRetries, within the create or delete timeout).
+   * @default 30
+   */
+  readonly requestTimeoutSeconds?: number;
 }
 
 /**
@@ -94,6 +101,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly createTimeoutSeconds: number;
   readonly deleteTimeoutSeconds: number;
   readonly maxRetries: number;
+  readonly requestTimeoutSeconds?: number;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -127,6 +135,11 @@ export class HuaweiCloudConnection extends Construct {
       throw invalidValue(name, path, "maxRetries", `a whole number from 0 to ${MAX_RETRIES}`, maxRetries, "Set maxRetries to 5 unless you have a reason not to.");
     }
 
+    const requestTimeoutSeconds = config.requestTimeoutSeconds;
+    if (requestTimeoutSeconds !== undefined) {
+      checkPositiveInteger(name, path, "requestTimeoutSeconds", requestTimeoutSeconds, MAX_REQUEST_TIMEOUT_SECONDS);
+    }
+
     this.region = region;
     this.projectId = projectId;
     this.ecsEndpoint = ecsEndpoint;
@@ -134,8 +147,17 @@ export class HuaweiCloudConnection extends Construct {
     this.createTimeoutSeconds = createTimeoutSeconds;
     this.deleteTimeoutSeconds = deleteTimeoutSeconds;
     this.maxRetries = maxRetries;
+    this.requestTimeoutSeconds = requestTimeoutSeconds;
 
-    const settings: HookSettings = { ecsEndpoint, vpcEndpoint, createTimeoutSeconds, deleteTimeoutSeconds, maxRetries };
+    // Left out when unset, so that stacks that do not use it keep the input they had.
+    const settings: HookSettings = {
+      ecsEndpoint,
+      vpcEndpoint,
+      createTimeoutSeconds,
+      deleteTimeoutSeconds,
+      maxRetries,
+      ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
+    };
     this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
     this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
   }

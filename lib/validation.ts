@@ -52,7 +52,18 @@ export function checkEndpoint(construct: string, path: string, field: string, va
   } catch {
     url = undefined;
   }
-  if (url && (url.protocol === "https:" || url.protocol === "http:") && !url.search && !url.hash) return;
+  if (url && (url.username !== "" || url.password !== "")) {
+    // The endpoint is stored in plain text in cdk.tf.json and in the state: never a password.
+    throw invalidValue(
+      construct,
+      path,
+      field,
+      "a URL without user name or password",
+      `${url.protocol}//***@${url.host}${url.pathname === "/" ? "" : url.pathname}`,
+      "Credentials go only in the environment (HW_ACCESS_KEY and HW_SECRET_KEY, or HW_AUTH_TOKEN), never in the configuration.",
+    );
+  }
+  if (url && (url.protocol === "https:" || url.protocol === "http:") && url.hostname !== "" && !url.search && !url.hash) return;
   throw invalidValue(
     construct,
     path,

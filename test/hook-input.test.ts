@@ -127,4 +127,20 @@ describe("readJob", () => {
     expect(usage(() => readJob({ ...env, [HOOK_ENV.spec]: "{nope" }))).toContain("not valid JSON");
     expect(usage(() => readJob({ ...env, [HOOK_ENV.settings]: "[]" }))).toContain("must be a JSON object");
   });
+  test("reads an optional request timeout", () => {
+    expect(job(vipSpec()).settings).not.toHaveProperty("requestTimeoutSeconds");
+    expect(job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: null })).settings).not.toHaveProperty("requestTimeoutSeconds");
+    expect(job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: "2.5" })).settings.requestTimeoutSeconds).toBe(2.5);
+    for (const bad of [0, -1, "soon", 3601, true]) {
+      expect(usage(() => job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: bad })))).toContain(
+        `${HOOK_ENV.settings}.requestTimeoutSeconds must be a number of seconds above 0 and at most 3600 (or absent)`,
+      );
+    }
+  });
+
+  test("never repeats the password of an endpoint in its error", () => {
+    const message = usage(() => job(vipSpec(), settings(LOCAL, { ecsEndpoint: "https://admin:hunter22@gw.example.com/" })));
+    expect(message).toContain(`${HOOK_ENV.settings}.ecsEndpoint must be an http(s) base URL without user name or password`);
+    expect(message).not.toContain("hunter22");
+  });
 });

@@ -1,11 +1,11 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { RunningEmulator } from "../lib/emulator";
 import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENTRY_FILE } from "../lib/hook/constants";
-import { eipSpec, hookEnv, settings, vipSpec } from "./helpers/hook-env";
-import { startSeededEmulator } from "./helpers/hook-emulator";
+import { eipSpec, hookEnv, PORT_ID, PUBLICIP_ID, settings, vipSpec } from "./helpers/hook-env";
+import { runAgainst, startSeededEmulator } from "./helpers/hook-emulator";
 
 const HOOK_DIR = path.join(__dirname, "..", "lib", "hook");
 
@@ -103,6 +103,20 @@ describe("hook main", () => {
     expect(result.code).toBe(1);
   });
 
+  test("says to check the credentials when the cloud refuses them", async () => {
+    const aksk = await runAgainst(emulator, {
+      kind: "eip",
+      spec: eipSpec(),
+      credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: SECRET },
+    });
+    expect(aksk.code).toBe(1);
+    expect(aksk.text).toMatch(/HTTP 401 APIGW\.0301 .*\(request ID [0-9a-f]{32}\)\. The cloud did not accept the credentials: check HW_ACCESS_KEY and HW_SECRET_KEY/);
+    expect(aksk.text).toContain("Not retried");
+    const token = await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec(), credentials: { HW_AUTH_TOKEN: TOKEN } });
+    expect(token.text).toContain("The cloud did not accept the credentials: check HW_AUTH_TOKEN (an IAM token expires after 24 hours)");
+    expect(`${aksk.text}${token.text}`).not.toMatch(new RegExp(`${SECRET}|${TOKEN}`));
+  });
+
   test("exits 1 with an auth token the cloud does not accept, without printing it", async () => {
     const result = await hook(
       hookEnv({ kind: "eip", action: "destroy", spec: eipSpec(), settings: settings(emulator.url), credentials: { HW_AUTH_TOKEN: TOKEN } }),
@@ -124,6 +138,32 @@ describe("hook main", () => {
     expect(result.stderr).toContain("HWC_BINDINGS_SPEC is not valid JSON");
     expect(result.stderr).not.toContain(SECRET);
     expect(result.code).toBe(2);
+  });
+
+  test("finishes its work when the process reading its output dies", async () => {
+    // As when Terraform is killed mid-apply: the hook's stderr pipe breaks (EPIPE) under it. The
+    // first read is answered late with a 503, so the retry line comes after the break, before the bind.
+    const own = await startSeededEmulator();
+    try {
+      own.addFault({ method: "GET", path: "/v1/*/publicips/*", delayMs: 400, status: 503 });
+      const env = hookEnv({
+        kind: "eip",
+        spec: eipSpec(),
+        settings: settings(own.url),
+        credentials: { HW_ACCESS_KEY: own.accessKey, HW_SECRET_KEY: own.secretKey },
+      });
+      const child = spawn(process.execPath, [`./${HOOK_ENTRY_FILE}`], {
+        cwd: assetDir,
+        env: { PATH: process.env.PATH, ...env },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      child.stderr.once("data", () => child.stderr.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+      expect(code).toBe(0);
+      expect(own.state().publicips.find((p) => p.id === PUBLICIP_ID)).toMatchObject({ port_id: PORT_ID, status: "ACTIVE" });
+    } finally {
+      await own.close();
+    }
   });
 
   test("fails if an endpoint uses plain http off loopback, with exit code 2", async () => {

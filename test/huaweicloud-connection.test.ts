@@ -93,4 +93,30 @@ describe("HuaweiCloudConnection", () => {
     expect(connection.projectId).toBe(project);
     expect(hookOf(stack, "virtual-ip-bindings").for_each["test/vip"].projectId).toBe("${var.project}");
   });
+  test("puts requestTimeoutSeconds in input only when it is set", () => {
+    const { stack } = stackWithConnection({ requestTimeoutSeconds: 10 });
+    expect(hookOf(stack, "eip-associations").input).toMatchObject({ requestTimeoutSeconds: 10 });
+    expect(hookOf(stackWithConnection().stack, "eip-associations").input).not.toHaveProperty("requestTimeoutSeconds");
+  });
+
+  test.each([0, 1.5, 3601])("fails if requestTimeoutSeconds is %p", (value) => {
+    const { stack } = newStack();
+    expect(() => new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, requestTimeoutSeconds: value })).toThrow(
+      `HuaweiCloudConnection at 'test/cloud': requestTimeoutSeconds must be a whole number from 1 to 3600, got ${value}.`,
+    );
+  });
+
+  test("fails if an endpoint holds a user name or password, without repeating it", () => {
+    const { stack } = newStack();
+    let message = "";
+    try {
+      new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, endpoints: { vpc: "https://ops:hunter22@vpc.example.com/" } });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe(
+      `HuaweiCloudConnection at 'test/cloud': endpoints.vpc must be a URL without user name or password, got "https://***@vpc.example.com". ` +
+        "Credentials go only in the environment (HW_ACCESS_KEY and HW_SECRET_KEY, or HW_AUTH_TOKEN), never in the configuration.",
+    );
+  });
 });

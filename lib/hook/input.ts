@@ -25,6 +25,8 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
 /** setTimeout cannot wait longer than about 24.8 days; a day is already far beyond any bind. */
 const MAX_TIMEOUT_SECONDS = 86_400;
 const MAX_RETRIES = 20;
+/** One request needs seconds, never hours; a longer wait is an operation timeout's job. */
+const MAX_REQUEST_TIMEOUT_SECONDS = 3_600;
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
@@ -119,6 +121,10 @@ class Fields {
     return this.fail(field, "true or false (or absent)", value);
   }
 
+  optionalNumber(field: string, what: string, ok: (n: number) => boolean): number | undefined {
+    return this.raw(field) === undefined ? undefined : this.number(field, false, `${what} (or absent)`, ok);
+  }
+
   optionalIpVersion(field: string): 4 | 6 | undefined {
     if (this.raw(field) === undefined) {
       return undefined;
@@ -133,6 +139,10 @@ class Fields {
       url = typeof value === "string" ? new URL(value) : undefined;
     } catch {
       url = undefined;
+    }
+    if (url !== undefined && (url.username !== "" || url.password !== "")) {
+      // Never echo what may be a password: messages end up in CI logs.
+      return this.fail(field, "an http(s) base URL without user name or password", `${url.protocol}//***@${url.host}`);
     }
     if (
       url === undefined ||
@@ -195,7 +205,15 @@ function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoin
       (n) => n >= 0 && n <= MAX_RETRIES,
     ),
   };
-  return { settings, endpoints: { ecs, vpc } };
+  const requestTimeoutSeconds = f.optionalNumber(
+    "requestTimeoutSeconds",
+    `a number of seconds above 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS}`,
+    (n) => n > 0 && n <= MAX_REQUEST_TIMEOUT_SECONDS,
+  );
+  return {
+    settings: requestTimeoutSeconds === undefined ? settings : { ...settings, requestTimeoutSeconds },
+    endpoints: { ecs, vpc },
+  };
 }
 
 function readVirtualIpSpec(f: Fields): VirtualIpSpec {

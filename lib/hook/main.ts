@@ -17,6 +17,13 @@ function crash(err: unknown): void {
 process.on("uncaughtException", crash);
 process.on("unhandledRejection", crash);
 
+// Terraform may die while this hook runs (SIGKILL, a cancelled CI job), and its end of the output
+// pipe with it: every later line then fails with EPIPE. Dying of that would stop a bind halfway,
+// and Terraform may already have recorded the instance as created (it saves state while
+// provisioners still run), so no later deploy would ever run this hook again. The work matters
+// more than its log: a broken stderr silences the log and nothing else.
+process.stderr.on("error", () => undefined);
+
 runHook(process.env).then((code) => {
   process.exitCode = code;
 }, crash);

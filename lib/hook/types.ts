@@ -31,6 +31,11 @@ export interface HookSettings {
   readonly createTimeoutSeconds: number;
   readonly deleteTimeoutSeconds: number;
   readonly maxRetries: number;
+  /**
+   * How long one request may wait for its answer; absent in instances stored before the setting
+   * existed, and when the user left it unset: then 30.
+   */
+  readonly requestTimeoutSeconds?: number;
 }
 
 // ---- ECS: PUT /v1/{project_id}/cloudservers/nics/{nic_id} ----

@@ -151,4 +151,21 @@ describe("VirtualIpBinding hook", () => {
     expect(run.text).toContain("HTTP 401 APIGW.0301");
     expect(run.text).not.toContain("wrong-secret-key");
   });
+  test("binds again when the nic lists the virtual ip but its port is gone", async () => {
+    // A pair left behind on the NIC by a virtual IP deleted out of band is not a binding.
+    await emulator.seed({ ports: [{ ...port(NIC_ID)!, allowed_address_pairs: [{ ip_address: VIP }] }] });
+    expect(vipPort()).toBeUndefined();
+    const run = await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec() });
+    expect(run.code).toBe(0);
+    expect(writes(emulator)).toEqual([ECS_PUT]);
+    expect(vipPort()?.device_owner).toBe("neutron:VIP_PORT");
+    expect(nicPairs()).toEqual([VIP]);
+  });
+  test("retries a request that outlasts requestTimeoutSeconds", async () => {
+    emulator.addFault({ method: "GET", path: `/v2.0/ports/${NIC_ID}`, delayMs: 1000 });
+    const run = await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec(), settings: { requestTimeoutSeconds: 0.2 } });
+    expect(run.code).toBe(0);
+    expect(run.text).toMatch(/read NIC port: GET \S+ failed \(ETIMEDOUT: no complete answer within 0\.2s\); retry 1 of 2/);
+    expect(nicPairs()).toEqual([VIP]);
+  });
 });

@@ -17,6 +17,8 @@ type VipState =
   | { readonly nicGone: true }
   | {
       readonly nicGone: false;
+      /** A port holds the VIP as its fixed IP: the virtual IP exists. */
+      readonly vipPort: boolean;
       /** The NIC's allowed_address_pairs hold the VIP. */
       readonly forward: boolean;
       /** The VIP port's allowed_address_pairs hold one of the NIC's fixed IPs. */
@@ -151,14 +153,21 @@ function noSuchNic(err: unknown): boolean {
   return isCloudError(err, 400, "Ecs.0085") || isCloudError(err, 404, "Ecs.0114");
 }
 
-/** The reverse pair is required only when declared: ECS leaves it alone otherwise. */
+/**
+ * The reverse pair is required only when declared: ECS leaves it alone otherwise. The virtual IP's
+ * port must exist: a NIC pair left behind by a deleted virtual IP is no binding, and the ECS bind
+ * creates the port again.
+ */
 function boundAsDeclared(job: VirtualIpJob, state: VipState): boolean {
-  return !state.nicGone && state.forward && (job.spec.reverseBinding !== true || state.reverse);
+  return !state.nicGone && state.vipPort && state.forward && (job.spec.reverseBinding !== true || state.reverse);
 }
 
 function describe(state: VipState): string {
   if (state.nicGone) {
     return "NIC not found";
+  }
+  if (!state.vipPort) {
+    return `no port holds the virtual IP, ${state.forward ? "NIC lists it" : "NIC does not list it"}`;
   }
   const forward = state.forward ? "NIC lists the virtual IP" : "NIC does not list the virtual IP";
   const reverse = state.reverse ? "virtual IP port lists the NIC" : "virtual IP port does not list the NIC";
@@ -211,6 +220,7 @@ async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number):
   );
   return {
     nicGone: false,
+    vipPort: vipPort !== undefined,
     forward: nic.allowed_address_pairs.some((pair) => sameIp(pair.ip_address, spec.ipAddress)),
     reverse:
       vipPort !== undefined &&

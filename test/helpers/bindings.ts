@@ -1,0 +1,120 @@
+// Declaring bindings over the world seed (test/helpers/world.ts) and checking that the emulator
+// shows exactly them: for the end-to-end tests that run the real `terraform`.
+import type { TerraformStack } from "cdktf";
+import { EipAssociation, HuaweiCloudConnection, type HuaweiCloudConnectionConfig, VirtualIpBinding } from "../../lib";
+import type { EmulatorState, RunningEmulator } from "../../lib/emulator";
+import type { RunResult, TerraformWorkspace } from "./terraform";
+import { bindingsOf, eipId, nicId, nicIp, NETWORK, portId } from "./world";
+
+export interface DeclaredVip {
+  readonly name: string;
+  /** Index of the server NIC in the world seed. */
+  readonly nic: number;
+  readonly vip: string;
+  /** @default true */
+  readonly reverseBinding?: boolean;
+}
+
+export interface DeclaredEip {
+  readonly name: string;
+  /** Index of the EIP in the world seed. */
+  readonly eip: number;
+  /** Index of the spare port in the world seed, or a port ID. */
+  readonly port: number | string;
+}
+
+export interface Declared {
+  readonly vips: readonly DeclaredVip[];
+  readonly eips: readonly DeclaredEip[];
+}
+
+export const NOTHING: Declared = { vips: [], eips: [] };
+
+function portOf(e: DeclaredEip): string {
+  return typeof e.port === "number" ? portId(e.port) : e.port;
+}
+
+/** The stack: one connection to the emulator (short timeouts unless overridden) and the bindings. */
+export function declare(emulator: RunningEmulator, declared: Declared, connection: HuaweiCloudConnectionConfig = {}) {
+  return (stack: TerraformStack) => {
+    new HuaweiCloudConnection(stack, "cloud", {
+      region: "ap-southeast-1",
+      projectId: emulator.projectId,
+      endpoints: { ecs: emulator.url, vpc: emulator.url },
+      createTimeoutSeconds: 30,
+      deleteTimeoutSeconds: 30,
+      ...connection,
+    });
+    for (const v of declared.vips) {
+      new VirtualIpBinding(stack, v.name, {
+        nicId: nicId(v.nic),
+        subnetId: NETWORK,
+        ipAddress: v.vip,
+        reverseBinding: v.reverseBinding ?? true,
+      });
+    }
+    for (const e of declared.eips) new EipAssociation(stack, e.name, { publicipId: eipId(e.eip), portId: portOf(e) });
+  };
+}
+
+/**
+ * What the emulator must show for `declared`, in the shape of exactBindingsOf: each server NIC's
+ * pairs, each virtual IP port's reverse pairs (only where a binding declared one; a VIP port
+ * outlives its bindings, so an empty one is left out), and each bound EIP's port and status.
+ */
+export function expected(declared: Declared) {
+  const vips: Record<string, string[]> = {};
+  const vipPorts: Record<string, string[]> = {};
+  for (const v of declared.vips) {
+    vips[nicId(v.nic)] = [...(vips[nicId(v.nic)] ?? []), v.vip].sort();
+    if (v.reverseBinding ?? true) vipPorts[v.vip] = [...(vipPorts[v.vip] ?? []), nicIp(v.nic)].sort();
+  }
+  const eips: Record<string, string> = {};
+  for (const e of declared.eips) eips[eipId(e.eip)] = `${portOf(e)} ACTIVE`;
+  return { vips, vipPorts, eips };
+}
+
+/**
+ * bindingsOf, plus the reverse side: for each virtual IP port with pairs, its address and the
+ * addresses its pairs allow, so a leaked or doubled reverse pair shows as well as a leaked NIC pair.
+ */
+export function exactBindingsOf(state: EmulatorState) {
+  const vipPorts: Record<string, string[]> = {};
+  for (const port of state.ports) {
+    if (port.device_owner === "neutron:VIP_PORT" && port.allowed_address_pairs.length > 0) {
+      vipPorts[port.fixed_ips[0].ip_address] = port.allowed_address_pairs.map((p) => p.ip_address).sort();
+    }
+  }
+  return { ...bindingsOf(state), vipPorts };
+}
+
+export async function applyOk(ws: TerraformWorkspace, extra: string[] = []): Promise<RunResult> {
+  const result = await ws.apply(extra);
+  if (result.code !== 0) throw new Error(`apply failed (exit ${result.code}):\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+export async function applyFails(ws: TerraformWorkspace, extra: string[] = []): Promise<RunResult> {
+  const result = await ws.apply(extra);
+  if (result.code === 0) throw new Error(`apply succeeded but should have failed:\n${result.stdout}`);
+  return result;
+}
+
+/** Everything a run printed, with Terraform's line wrapping of provisioner errors undone. */
+export function output(result: RunResult): string {
+  return `${result.stdout}\n${result.stderr}`.replace(/\n│ /g, " ").replace(/\s+/g, " ");
+}
+
+/** The addresses of the instances Terraform holds in state, with "(tainted)" where it is. */
+export async function stateInstances(ws: TerraformWorkspace): Promise<string[]> {
+  const show = await ws.expectOk(["show", "-json"]);
+  const json = JSON.parse(show.stdout) as {
+    values?: { root_module?: { resources?: Array<{ address: string; tainted?: boolean }> } };
+  };
+  return (json.values?.root_module?.resources ?? []).map((r) => `${r.address}${r.tainted ? " (tainted)" : ""}`).sort();
+}
+
+/** The cloud requests of the emulator's log that were answered with this status. */
+export function answered(emulator: RunningEmulator, status: number) {
+  return emulator.requests().filter((r) => r.status === status);
+}

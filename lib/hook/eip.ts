@@ -164,8 +164,9 @@ async function undo(ctx: HookContext, job: EipJob, cause: unknown): Promise<Hook
     const undoReason = undoErr instanceof Error ? undoErr.message : String(undoErr);
     return new HookError(
       `${reason}. Undoing the bind failed too: ${undoReason}. EIP ${spec.publicipId} may still be bound to ` +
-        `port ${spec.portId}; Terraform will not run the destroy hook for this failed create, so unbind it ` +
-        `in the console before retrying.`,
+        `port ${spec.portId}, and Terraform runs no destroy hook for a failed create: deploy again with the ` +
+        `binding still declared and the create adopts it, or, if you remove the binding instead, unbind the ` +
+        `EIP in the console.`,
     );
   }
   return new HookError(`${reason}. The bind was undone: EIP ${spec.publicipId} is not bound to port ${spec.portId}.`);

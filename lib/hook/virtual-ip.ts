@@ -119,8 +119,9 @@ async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown, accepte
     const undoReason = undoErr instanceof Error ? undoErr.message : String(undoErr);
     return new HookError(
       `${reason}. Undoing the bind failed too: ${undoReason}. Virtual IP ${spec.ipAddress} may still be ` +
-        `bound to NIC ${spec.nicId}; Terraform will not run the destroy hook for this failed create, so ` +
-        `unbind it in the console before retrying.`,
+        `bound to NIC ${spec.nicId}, and Terraform runs no destroy hook for a failed create: deploy again ` +
+        `with the binding still declared and the create adopts it, or, if you remove the binding instead, ` +
+        `unbind the virtual IP in the console.`,
     );
   }
   return new HookError(`${reason}. The bind was undone: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);

@@ -1,0 +1,106 @@
+// EIP status faults through the real `terraform`: a bind that stays BINDING past the create timeout,
+// or ends in BIND_ERROR. The create hook undoes its bind and fails, Terraform taints the instance,
+// and the next deploy converges.
+import { startEmulator, type RunningEmulator } from "../lib";
+import { applyFails, applyOk, declare, type Declared, exactBindingsOf, expected, output, stateInstances } from "./helpers/bindings";
+import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { eipId, portId, vipFor, worldSeed } from "./helpers/world";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("eip status faults through terraform", () => {
+  let emulator: RunningEmulator;
+  let ws: TerraformWorkspace;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 300 });
+    ws = newWorkspace("status", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  test("undoes a bind stuck in BINDING or ending in BIND_ERROR, taints it, and the next deploy converges", async () => {
+    const declared: Declared = {
+      vips: [{ name: "vip-0", nic: 0, vip: vipFor(0) }],
+      eips: [
+        { name: "stuck", eip: 0, port: 0 },
+        { name: "broken", eip: 1, port: 1 },
+        { name: "fine", eip: 2, port: 2 },
+      ],
+    };
+    ws.synth(declare(emulator, declared, { createTimeoutSeconds: 3, deleteTimeoutSeconds: 15 }));
+    await ws.init();
+    emulator.addFault({ method: "PUT", path: `/v1/*/publicips/${eipId(0)}`, bindDelayMs: 5000 });
+    emulator.addFault({ method: "PUT", path: `/v1/*/publicips/${eipId(1)}`, bindStatus: "BIND_ERROR" });
+
+    const failed = output(await applyFails(ws));
+    expect(failed).toMatch(
+      new RegExp(
+        `\\[hwc-bindings eip status/stuck\\] create failed after \\d+\\.\\ds: timed out waiting for EIP ${eipId(0)} to be ACTIVE ` +
+          `on port ${portId(0)} \\(createTimeoutSeconds = 3\\); last seen: BINDING, port ${portId(0)}, IPv4\\. ` +
+          `The bind was undone: EIP ${eipId(0)} is not bound to port ${portId(0)}\\.`,
+      ),
+    );
+    expect(failed).toMatch(
+      new RegExp(
+        `\\[hwc-bindings eip status/broken\\] create failed after \\d+\\.\\ds: EIP ${eipId(1)} went to status BIND_ERROR ` +
+          `\\(while waiting for EIP ${eipId(1)} to be ACTIVE on port ${portId(1)}\\)\\. The bind was undone`,
+      ),
+    );
+    const { eips: stuckAndBroken } = expected({ vips: [], eips: declared.eips.slice(0, 2) });
+    expect(emulator.state().publicips.filter((p) => p.id in stuckAndBroken).map((p) => [p.status, p.port_id])).toEqual([
+      ["DOWN", undefined],
+      ["DOWN", undefined],
+    ]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: declared.vips, eips: [declared.eips[2]] }));
+    expect((await stateInstances(ws)).filter((i) => i.endsWith("(tainted)"))).toEqual([
+      expect.stringContaining('["status/broken"] (tainted)'),
+      expect.stringContaining('["status/stuck"] (tainted)'),
+    ]);
+
+    expect(output(await applyOk(ws))).toContain("Resources: 2 added, 0 changed, 2 destroyed.");
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+  });
+
+  test("fails a move whose new bind ends in BIND_ERROR, leaving the eip unbound, and converges next time", async () => {
+    ws.synth(declare(emulator, { vips: [], eips: [{ name: "web", eip: 0, port: 0 }] }));
+    await ws.init();
+    await applyOk(ws);
+    const moved: Declared = { vips: [], eips: [{ name: "web", eip: 0, port: 3 }] };
+    ws.synth(declare(emulator, moved));
+    emulator.addFault({ method: "PUT", path: "/v1/*/publicips/*", bindStatus: "BIND_ERROR" });
+
+    const failed = output(await applyFails(ws));
+    expect(failed).toContain(`destroy done in`);
+    expect(failed).toContain(`went to status BIND_ERROR`);
+    expect(failed).toContain(`The bind was undone: EIP ${eipId(0)} is not bound to port ${portId(3)}.`);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
+
+    expect(output(await applyOk(ws))).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
+  });
+
+  test("says so when the undo runs out of time too, and the next deploy adopts the late bind", async () => {
+    const declared: Declared = { vips: [], eips: [{ name: "slow", eip: 0, port: 0 }] };
+    ws.synth(declare(emulator, declared, { createTimeoutSeconds: 2, deleteTimeoutSeconds: 1 }));
+    await ws.init();
+    emulator.addFault({ method: "PUT", path: `/v1/*/publicips/${eipId(0)}`, bindDelayMs: 5000 });
+
+    const failed = output(await applyFails(ws));
+    expect(failed).toMatch(
+      new RegExp(
+        `Undoing the bind failed too: timed out waiting for EIP ${eipId(0)} to settle \\(deleteTimeoutSeconds = 1, for the undo\\); ` +
+          `last seen: BINDING, port ${portId(0)}, IPv4\\. EIP ${eipId(0)} may still be bound to port ${portId(0)}, and Terraform ` +
+          `runs no destroy hook for a failed create: deploy again with the binding still declared and the create adopts it`,
+      ),
+    );
+    while (emulator.state().publicips[0].status === "BINDING") await sleep(100);
+    const writes = emulator.requests().filter((r) => r.method === "PUT").length;
+
+    const adopted = output(await applyOk(ws));
+    expect(adopted).toContain(`EIP ${eipId(0)} (198.18.0.10) was already bound to port ${portId(0)}; nothing changed`);
+    expect(emulator.requests().filter((r) => r.method === "PUT")).toHaveLength(writes);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+  });
+});

@@ -1,0 +1,153 @@
+// Changes made by someone else between deploys, through the real `terraform`: an EIP unbound, moved
+// to another port or released; a NIC, a virtual IP port or an EIP deleted. Destroy counts what is
+// gone as done and never unbinds what another port holds; a re-deploy says clearly where the user
+// must act; and Terraform, which keeps no cloud state for a binding, sees none of it by itself.
+import { startEmulator, type RunningEmulator } from "../lib";
+import {
+  applyFails,
+  applyOk,
+  declare,
+  type Declared,
+  exactBindingsOf,
+  expected,
+  NOTHING,
+  output,
+  stateInstances,
+} from "./helpers/bindings";
+import { call } from "./helpers/emulator-signer";
+import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "./helpers/world";
+
+/** A virtual IP port made beforehand, as the console's "assign virtual IP" makes it, to bind an EIP to. */
+const HA_VIP = vipFor(0);
+const HA_VIP_PORT = "f0000000-0000-4000-8000-000000000001";
+
+const declared: Declared = {
+  vips: [
+    { name: "ha-a", nic: 0, vip: HA_VIP },
+    { name: "ha-b", nic: 1, vip: HA_VIP },
+    { name: "solo", nic: 2, vip: vipFor(2) },
+  ],
+  eips: [
+    { name: "eip-0", eip: 0, port: 0 },
+    { name: "eip-1", eip: 1, port: 1 },
+    { name: "eip-2", eip: 2, port: 2 },
+    { name: "eip-ha", eip: 3, port: HA_VIP_PORT },
+  ],
+};
+
+const without = (names: string[], d: Declared = declared): Declared => ({
+  vips: d.vips.filter((v) => !names.includes(v.name)),
+  eips: d.eips.filter((e) => !names.includes(e.name)),
+});
+
+/** Someone else, with the same credentials, through the cloud API. */
+async function outOfBand(emulator: RunningEmulator, method: string, path: string, body?: unknown): Promise<void> {
+  const res = await call(emulator, method, path.replace("{project}", emulator.projectId), body);
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+}
+
+const eipPath = (i: number) => `/v1/{project}/publicips/${eipId(i)}`;
+const nicPath = (i: number) => `/v1/{project}/cloudservers/nics/${nicId(i)}`;
+const line = (key: string, text: string) => new RegExp(`\\[hwc-bindings [a-z-]+ oob/${key}\\] ${text}`);
+
+describe("out-of-band changes through terraform", () => {
+  let emulator: RunningEmulator;
+  let ws: TerraformWorkspace;
+
+  beforeEach(async () => {
+    emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 200 });
+    await emulator.seed({
+      ports: [{ id: HA_VIP_PORT, network_id: NETWORK, fixed_ips: [{ ip_address: HA_VIP }], device_owner: "neutron:VIP_PORT" }],
+    });
+    ws = newWorkspace("oob", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    await applyOk(ws);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  test("destroy counts unbound, moved and released eips as done and leaves another port's eip alone", async () => {
+    await outOfBand(emulator, "PUT", eipPath(0), { publicip: { port_id: "" } });
+    await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
+    await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: portId(4) } });
+    await outOfBand(emulator, "PUT", eipPath(2), { publicip: { port_id: "" } });
+    await outOfBand(emulator, "DELETE", eipPath(2));
+    await outOfBand(emulator, "PUT", nicPath(2), { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+
+    const destroyed = await ws.destroy();
+    const text = output(destroyed);
+    expect(destroyed.code).toBe(0);
+    expect(text).toMatch(line("eip-0", `destroy done in \\S+: EIP ${eipId(0)} \\(\\S+\\) is not bound to any port, not to port ${portId(0)}; nothing to unbind`));
+    expect(text).toMatch(line("eip-1", `destroy done in \\S+: EIP ${eipId(1)} \\(\\S+\\) is bound to port ${portId(4)}, not to port ${portId(1)}; nothing to unbind`));
+    expect(text).toMatch(line("eip-2", `destroy done in \\S+: EIP ${eipId(2)} no longer exists; nothing to unbind`));
+    expect(text).toMatch(line("solo", `destroy done in \\S+: virtual IP ${vipFor(2)} is not bound to NIC ${nicId(2)}; nothing to unbind`));
+    // Someone else's binding is still there, and nothing else is.
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [{ name: "theirs", eip: 1, port: 4 }] }));
+    expect(await stateInstances(ws)).toEqual([]);
+  });
+
+  test("re-binds what someone unbound on -replace, and refuses to take an eip from another port until it is freed", async () => {
+    await outOfBand(emulator, "PUT", eipPath(0), { publicip: { port_id: "" } });
+    await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
+    await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: portId(4) } });
+    await outOfBand(emulator, "PUT", nicPath(2), { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+
+    // The hook resources keep no cloud state: a plain deploy sees nothing to do.
+    expect(output(await applyOk(ws))).toContain("No changes.");
+    const address = (key: string) => `-replace=terraform_data.cloud_${key.startsWith("eip") ? "eip-associations_9F9288FD" : "virtual-ip-bindings_BB1D70F5"}["oob/${key}"]`;
+    const replaced = output(await applyFails(ws, ["eip-0", "eip-1", "solo"].map(address)));
+    expect(replaced).toMatch(line("eip-1", `destroy done in \\S+: EIP ${eipId(1)} \\(\\S+\\) is bound to port ${portId(4)}, not to port ${portId(1)}; nothing to unbind`));
+    expect(replaced).toMatch(
+      line(
+        "eip-1",
+        `create failed after \\S+: EIP ${eipId(1)} \\(\\S+\\) is bound to port ${portId(4)}, not to port ${portId(1)}; it is not taken ` +
+          `from another port\\. Unbind it from port ${portId(4)} first, or declare portId ${portId(4)}\\.`,
+      ),
+    );
+    expect(exactBindingsOf(emulator.state())).toEqual(
+      expected({ vips: declared.vips, eips: [...without(["eip-1"]).eips, { name: "theirs", eip: 1, port: 4 }] }),
+    );
+
+    // The user frees the EIP; the next deploy replaces the tainted instance and binds it.
+    await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
+    expect(output(await applyOk(ws))).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+  });
+
+  test("destroys after a nic, a virtual ip port and an eip were deleted, and a re-deploy names what is missing", async () => {
+    expect(await emulator.deletePort(nicId(1))).toBe(true);
+    expect(await emulator.deletePort(HA_VIP_PORT)).toBe(true);
+    expect(await emulator.deletePublicIp(eipId(2))).toBe(true);
+
+    const destroyed = await ws.destroy();
+    const text = output(destroyed);
+    expect(destroyed.code).toBe(0);
+    expect(text).toMatch(line("ha-b", `destroy done in \\S+: NIC ${nicId(1)} no longer exists; nothing to unbind`));
+    expect(text).toMatch(line("ha-a", `destroy done in \\S+: virtual IP ${HA_VIP} is not bound to NIC ${nicId(0)}; nothing to unbind`));
+    expect(text).toMatch(line("eip-ha", `destroy done in \\S+: EIP ${eipId(3)} \\(\\S+\\) is not bound to any port, not to port ${HA_VIP_PORT}; nothing to unbind`));
+    expect(text).toMatch(line("eip-2", `destroy done in \\S+: EIP ${eipId(2)} no longer exists; nothing to unbind`));
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
+
+    const redeployed = output(await applyFails(ws));
+    expect(redeployed).toMatch(line("ha-b", `create failed after \\S+: NIC ${nicId(1)} was not found \\(no such port\\); check nicId\\.`));
+    expect(redeployed).toMatch(line("eip-2", `create failed after \\S+: EIP ${eipId(2)} was not found \\(VPC\\.0504\\); check publicipId\\.`));
+    expect(redeployed).toMatch(
+      line("eip-ha", `create failed after \\S+: bind EIP: PUT \\S+ returned HTTP 400 VPC\\.0501 "Invalid port id: no port \\\\"${HA_VIP_PORT}\\\\"\\." \\(request ID [0-9a-f]{32}\\)`),
+    );
+    // The rest is bound, the virtual IP on a new port of its own; nothing half-done.
+    const remaining = without(["ha-b", "eip-2", "eip-ha"]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
+    expect((await stateInstances(ws)).filter((i) => i.endsWith("(tainted)"))).toHaveLength(3);
+
+    // The user drops what no longer exists; the deploy then converges without touching the rest.
+    ws.synth(declare(emulator, remaining));
+    const writes = emulator.requests().filter((r) => r.method === "PUT").length;
+    expect(output(await applyOk(ws))).toContain("Resources: 0 added, 0 changed, 3 destroyed.");
+    expect(emulator.requests().filter((r) => r.method === "PUT")).toHaveLength(writes);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
+  });
+});

@@ -4,6 +4,8 @@
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
   if (typeof value === "string") return `"${value}"`;
+  // JSON would print NaN and Infinity as null.
+  if (typeof value === "number") return String(value);
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {

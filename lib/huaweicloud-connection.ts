@@ -121,10 +121,13 @@ export class HuaweiCloudConnection extends Construct {
     checkRegion(name, path, region);
     checkProjectId(name, path, projectId);
 
-    const ecsEndpoint = trimSlash(config.endpoints?.ecs ?? `https://ecs.${region}.myhuaweicloud.com`);
-    const vpcEndpoint = trimSlash(config.endpoints?.vpc ?? `https://vpc.${region}.myhuaweicloud.com`);
-    checkEndpoint(name, path, "endpoints.ecs", ecsEndpoint);
-    checkEndpoint(name, path, "endpoints.vpc", vpcEndpoint);
+    // Checked as given, so that an error shows the value the user wrote.
+    const givenEcs = config.endpoints?.ecs ?? `https://ecs.${region}.myhuaweicloud.com`;
+    const givenVpc = config.endpoints?.vpc ?? `https://vpc.${region}.myhuaweicloud.com`;
+    checkEndpoint(name, path, "endpoints.ecs", givenEcs);
+    checkEndpoint(name, path, "endpoints.vpc", givenVpc);
+    const ecsEndpoint = trimSlash(givenEcs);
+    const vpcEndpoint = trimSlash(givenVpc);
 
     const createTimeoutSeconds = config.createTimeoutSeconds ?? 300;
     const deleteTimeoutSeconds = config.deleteTimeoutSeconds ?? 300;

@@ -35,7 +35,8 @@ export function checkRegion(construct: string, path: string, value: string): voi
 }
 
 export function checkIpAddress(construct: string, path: string, field: string, value: string): void {
-  if (isUnresolved(value) || isIP(value) !== 0) return;
+  // A zone ("fe80::1%eth0") names an interface of this machine, which means nothing to the cloud.
+  if (isUnresolved(value) || (isIP(value) !== 0 && !value.includes("%"))) return;
   throw invalidValue(construct, path, field, "an IPv4 or IPv6 address", value, 'Use the bare address, e.g. "192.168.0.7", without a prefix length.');
 }
 

@@ -7,9 +7,10 @@ export const NIC_IP = "192.168.0.5";
 export const VIP = "192.168.0.7";
 export const EIP_ADDRESS = "198.18.0.10";
 
-export async function startSeededEmulator(bindDelayMs = 30): Promise<RunningEmulator> {
+export async function startSeededEmulator(bindDelayMs = 30, host?: string): Promise<RunningEmulator> {
   return startEmulator({
     bindDelayMs,
+    ...(host === undefined ? {} : { host }),
     seed: {
       subnets: [{ id: SUBNET_ID, cidr: "192.168.0.0/24" }],
       ports: [

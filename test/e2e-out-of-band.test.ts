@@ -70,7 +70,11 @@ describe("out-of-band changes through terraform", () => {
     await emulator.close();
   });
 
-  test("destroy counts unbound, moved and released eips as done and leaves another port's eip alone", async () => {
+  test("destroy counts unbound, moved and released eips as done and leaves what others bound alone", async () => {
+    // Someone else's virtual IP joins ha-a's NIC: the ECS unbind, which cannot name a virtual IP,
+    // would drop it too, so ha-a's destroy must remove only its own entries.
+    const theirs = "10.1.9.9";
+    await outOfBand(emulator, "PUT", nicPath(0), { nic: { subnet_id: NETWORK, ip_address: theirs, reverse_binding: true } });
     await outOfBand(emulator, "PUT", eipPath(0), { publicip: { port_id: "" } });
     await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
     await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: portId(4) } });
@@ -85,8 +89,11 @@ describe("out-of-band changes through terraform", () => {
     expect(text).toMatch(line("eip-1", `destroy done in \\S+: EIP ${eipId(1)} \\(\\S+\\) is bound to port ${portId(4)}, not to port ${portId(1)}; nothing to unbind`));
     expect(text).toMatch(line("eip-2", `destroy done in \\S+: EIP ${eipId(2)} no longer exists; nothing to unbind`));
     expect(text).toMatch(line("solo", `destroy done in \\S+: virtual IP ${vipFor(2)} is not bound to NIC ${nicId(2)}; nothing to unbind`));
-    // Someone else's binding is still there, and nothing else is.
-    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [{ name: "theirs", eip: 1, port: 4 }] }));
+    expect(text).toMatch(line("ha-a", `NIC ${nicId(0)} also allows ${theirs}, which the ECS unbind would drop too: removing only virtual IP ${HA_VIP} through the port API`));
+    // Someone else's bindings are still there, and nothing else is.
+    expect(exactBindingsOf(emulator.state())).toEqual(
+      expected({ vips: [{ name: "theirs", nic: 0, vip: theirs }], eips: [{ name: "theirs", eip: 1, port: 4 }] }),
+    );
     expect(await stateInstances(ws)).toEqual([]);
   });
 

@@ -168,4 +168,41 @@ describe("VirtualIpBinding hook", () => {
     expect(run.text).toMatch(/read NIC port: GET \S+ failed \(ETIMEDOUT: no complete answer within 0\.2s\); retry 1 of 2/);
     expect(nicPairs()).toEqual([VIP]);
   });
+  test("removes only its own entries through the port api when the nic holds someone else's virtual ip", async () => {
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ reverseBinding: true }) });
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ ipAddress: "192.168.0.8", reverseBinding: true }) });
+    const other = () => emulator.state().ports.find((p) => p.fixed_ips.some((f) => f.ip_address === "192.168.0.8"));
+    const before = writes(emulator).length;
+
+    const run = await runAgainst(emulator, { action: "destroy", kind: "virtual-ip", spec: vipSpec({ reverseBinding: true }) });
+    expect(run.code).toBe(0);
+    expect(run.text).toContain(`NIC ${NIC_ID} also allows 192.168.0.8, which the ECS unbind would drop too: removing only virtual IP ${VIP} through the port API`);
+    expect(writes(emulator).slice(before)).toEqual([`PUT /v2.0/ports/${NIC_ID}`, `PUT /v2.0/ports/${vipPort()!.id}`]);
+    expect(nicPairs()).toEqual(["192.168.0.8"]);
+    expect(vipPort()?.allowed_address_pairs).toEqual([]);
+    expect(other()?.allowed_address_pairs.map((p) => p.ip_address)).toEqual([NIC_IP]);
+  });
+
+  test("keeps a pair that turns off the source and destination check when it unbinds", async () => {
+    await emulator.seed({ ports: [{ ...port(NIC_ID)!, allowed_address_pairs: [{ ip_address: "1.1.1.1/0" }] }] });
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec() });
+    expect(nicPairs()).toEqual(["1.1.1.1/0", VIP]);
+    const run = await runAgainst(emulator, { action: "destroy", kind: "virtual-ip", spec: vipSpec() });
+    expect(run.code).toBe(0);
+    expect(nicPairs()).toEqual(["1.1.1.1/0"]);
+  });
+
+  test("removes its own entries again when its write is lost to a partner's", async () => {
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ reverseBinding: true }) });
+    await runAgainst(emulator, { kind: "virtual-ip", spec: vipSpec({ ipAddress: "192.168.0.8" }) });
+    const vipPortPut = `PUT /v2.0/ports/${vipPort()!.id}`;
+    // Answered 200 but never applied: as if an HA partner wrote the whole list back right after.
+    emulator.addFault({ method: "PUT", path: `/v2.0/ports/${vipPort()!.id}`, status: 200, body: { port: {} } });
+    const before = writes(emulator).length;
+    const run = await runAgainst(emulator, { action: "destroy", kind: "virtual-ip", spec: vipSpec({ reverseBinding: true }) });
+    expect(run.code).toBe(0);
+    expect(writes(emulator).slice(before)).toEqual([`PUT /v2.0/ports/${NIC_ID}`, vipPortPut, vipPortPut]);
+    expect(vipPort()?.allowed_address_pairs).toEqual([]);
+    expect(nicPairs()).toEqual(["192.168.0.8"]);
+  });
 });

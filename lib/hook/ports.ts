@@ -7,6 +7,7 @@ import type { AllowedAddressPair, FixedIp } from "./types";
 export interface PortView {
   readonly id: string;
   readonly network_id?: string;
+  readonly mac_address?: string;
   readonly fixed_ips: readonly FixedIp[];
   readonly allowed_address_pairs: readonly AllowedAddressPair[];
 }
@@ -31,6 +32,7 @@ function view(value: unknown, operation: string): PortView {
   return {
     id: port.id,
     ...(typeof port.network_id === "string" ? { network_id: port.network_id } : {}),
+    ...(typeof port.mac_address === "string" ? { mac_address: port.mac_address } : {}),
     fixed_ips: addresses<FixedIp>(port.fixed_ips),
     allowed_address_pairs: addresses<AllowedAddressPair>(port.allowed_address_pairs),
   };

@@ -1,14 +1,16 @@
 // VirtualIpBinding through the ECS NIC API (API.md section 1), read back through the port API
 // (section 3). A failed create unbinds what it may have bound, because Terraform replaces a
 // tainted instance without running its destroy hook (DESIGN fact 7); a destroy unbinds only when
-// the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8).
+// the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8). The ECS unbind
+// cannot name a VIP, so when the NIC allows other addresses too (someone else's virtual IP, a
+// 1.1.1.1/0 pair), only this binding's entries are removed, through the port API.
 import { budget, type Budget, type HookContext } from "./context";
 import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
 import type { HookJob } from "./input";
 import { waitUntil, type Observation } from "./poll";
 import { portFrom, portsFrom, sameIp, type PortView } from "./ports";
-import type { EcsNicVipRequest } from "./types";
+import type { AllowedAddressPair, EcsNicVipRequest } from "./types";
 
 export type VirtualIpJob = Extract<HookJob, { kind: "virtual-ip" }>;
 
@@ -23,6 +25,8 @@ type VipState =
       readonly forward: boolean;
       /** The VIP port's allowed_address_pairs hold one of the NIC's fixed IPs. */
       readonly reverse: boolean;
+      readonly nic: PortView;
+      readonly vipPortView?: PortView;
     };
 
 const UNBIND_BODY: EcsNicVipRequest = { nic: { subnet_id: "", ip_address: "", reverse_binding: false } };
@@ -86,7 +90,7 @@ export async function destroyVirtualIp(ctx: HookContext, job: VirtualIpJob): Pro
   if (!state.forward && !state.reverse) {
     return `virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}; nothing to unbind`;
   }
-  return (await unbindAndWait(ctx, job, destroy)) === "nic-gone"
+  return (await unbindAndWait(ctx, job, destroy, state)) === "nic-gone"
     ? `NIC ${spec.nicId} no longer exists; nothing to unbind`
     : `unbound virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`;
 }
@@ -108,13 +112,14 @@ async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown, accepte
   const undoBudget = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
   const limit = { ...undoBudget, label: `${undoBudget.label}, for the undo` };
   try {
+    let state: VipState | undefined;
     if (!accepted) {
-      const state = await readState(ctx, job, limit.deadline);
+      state = await readState(ctx, job, limit.deadline);
       if (state.nicGone || (!state.forward && !state.reverse)) {
         return new HookError(`${reason}. Nothing to undo: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);
       }
     }
-    await unbindAndWait(ctx, job, limit);
+    await unbindAndWait(ctx, job, limit, state);
   } catch (undoErr) {
     const undoReason = undoErr instanceof Error ? undoErr.message : String(undoErr);
     return new HookError(
@@ -127,8 +132,34 @@ async function undo(ctx: HookContext, job: VirtualIpJob, cause: unknown, accepte
   return new HookError(`${reason}. The bind was undone: virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}.`);
 }
 
-async function unbindAndWait(ctx: HookContext, job: VirtualIpJob, limit: Budget): Promise<"unbound" | "nic-gone"> {
+/**
+ * Unbinds through ECS, or through the port API when the NIC allows other addresses that the ECS
+ * unbind would drop as well. `known` is a state just read; without it (an undo) the state is read
+ * first, and if it cannot be, the ECS unbind goes out all the same: an undo must not be skipped.
+ */
+async function unbindAndWait(
+  ctx: HookContext,
+  job: VirtualIpJob,
+  limit: Budget,
+  known?: VipState,
+): Promise<"unbound" | "nic-gone"> {
   const { spec } = job;
+  let state = known;
+  if (state === undefined) {
+    try {
+      state = await readState(ctx, job, limit.deadline);
+    } catch (err) {
+      if (!(err instanceof HookError)) {
+        throw err;
+      }
+    }
+  }
+  if (state?.nicGone) {
+    return "nic-gone";
+  }
+  if (state !== undefined && othersOnNic(job, state).length > 0) {
+    return unbindThroughPorts(ctx, job, limit, state);
+  }
   try {
     await ecsNicPut(ctx, job, UNBIND_BODY, "unbind virtual IP", limit.deadline);
   } catch (err) {
@@ -147,6 +178,87 @@ async function unbindAndWait(ctx: HookContext, job: VirtualIpJob, limit: Budget)
       state.nicGone || (!state.forward && !state.reverse) ? { done: true } : { done: false, status: describe(state) },
   });
   return final.nicGone ? "nic-gone" : "unbound";
+}
+
+/** The NIC's pairs that are not this binding's. */
+function othersOnNic(job: VirtualIpJob, state: VipState): AllowedAddressPair[] {
+  return state.nicGone ? [] : state.nic.allowed_address_pairs.filter((p) => !sameIp(p.ip_address, job.spec.ipAddress));
+}
+
+/**
+ * Removes this binding's entries only: the VIP from the NIC's pairs, the NIC's addresses from the
+ * VIP port's pairs. Each write replaces a whole list, and an HA partner may write the same VIP
+ * port at the same moment, so the removal is read, written and read back until it holds.
+ */
+async function unbindThroughPorts(
+  ctx: HookContext,
+  job: VirtualIpJob,
+  limit: Budget,
+  first: Extract<VipState, { nicGone: false }>,
+): Promise<"unbound" | "nic-gone"> {
+  const { spec } = job;
+  const others = othersOnNic(job, first).map((p) => p.ip_address);
+  ctx.log.info(
+    `NIC ${spec.nicId} also allows ${others.join(", ")}, which the ECS unbind would drop too: removing only ` +
+      `virtual IP ${spec.ipAddress} through the port API`,
+  );
+  let state: VipState = first;
+  let lastStatus = describe(state);
+  for (;;) {
+    if (state.nicGone) {
+      return "nic-gone";
+    }
+    if (!state.forward && !state.reverse) {
+      return "unbound";
+    }
+    lastStatus = describe(state);
+    if (ctx.timing.now() >= limit.deadline) {
+      throw new HookError(
+        `timed out removing virtual IP ${spec.ipAddress} from NIC ${spec.nicId} through the port API (${limit.label}); last seen: ${lastStatus}`,
+      );
+    }
+    const { nic, vipPortView } = state;
+    if (state.forward) {
+      const kept = nic.allowed_address_pairs.filter((p) => !sameIp(p.ip_address, spec.ipAddress));
+      if ((await portPut(ctx, job, nic.id, kept, "remove virtual IP from NIC", limit.deadline)) === "gone") {
+        return "nic-gone";
+      }
+    }
+    if (state.reverse && vipPortView !== undefined) {
+      const mine = (p: AllowedAddressPair) =>
+        nic.fixed_ips.some((f) => sameIp(p.ip_address, f.ip_address)) &&
+        (p.mac_address === undefined || nic.mac_address === undefined || p.mac_address.toLowerCase() === nic.mac_address.toLowerCase());
+      const kept = vipPortView.allowed_address_pairs.filter((p) => !mine(p));
+      await portPut(ctx, job, vipPortView.id, kept, "remove NIC from virtual IP port", limit.deadline);
+    }
+    state = await readState(ctx, job, limit.deadline);
+  }
+}
+
+/** Replaces a port's allowed_address_pairs; "gone" when the port no longer exists. */
+async function portPut(
+  ctx: HookContext,
+  job: VirtualIpJob,
+  portId: string,
+  pairs: readonly AllowedAddressPair[],
+  operation: string,
+  deadline: number,
+): Promise<"done" | "gone"> {
+  try {
+    await ctx.client.send({
+      operation,
+      method: "PUT",
+      url: apiUrl(job.endpoints.vpc, ["v2.0", "ports", portId]),
+      body: { port: { allowed_address_pairs: pairs } },
+      deadline,
+    });
+    return "done";
+  } catch (err) {
+    if (isCloudError(err, 404, "PortNotFound")) {
+      return "gone";
+    }
+    throw err;
+  }
 }
 
 /** ECS answers for a NIC that no longer exists: "no such interface", or the server is gone. */
@@ -221,6 +333,8 @@ async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number):
   );
   return {
     nicGone: false,
+    nic,
+    ...(vipPort === undefined ? {} : { vipPortView: vipPort }),
     vipPort: vipPort !== undefined,
     forward: nic.allowed_address_pairs.some((pair) => sameIp(pair.ip_address, spec.ipAddress)),
     reverse:

@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
-import { applyOk, declare, type Declared, exactBindingsOf, expected, output } from "./helpers/bindings";
+import { applyOk, declare, type Declared, exactBindingsOf, expected, output, stateInstances } from "./helpers/bindings";
 import { newWorkspace, type RunResult, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, vipFor, worldSeed } from "./helpers/world";
 
@@ -25,12 +25,12 @@ async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promi
   }
 }
 
-/** Starts an apply and kills `terraform` with SIGKILL once `when` holds; resolves with its run. */
-async function applyKilledWhen(ws: TerraformWorkspace, when: () => boolean): Promise<RunResult> {
+/** Starts an apply and kills `terraform` with `signal` once `when` holds; resolves with its run. */
+async function applyKilledWhen(ws: TerraformWorkspace, when: () => boolean, signal: NodeJS.Signals = "SIGKILL"): Promise<RunResult> {
   let pid: number | undefined;
   const running = ws.run(["apply", "-auto-approve", "-input=false"], { onStart: (p) => (pid = p) });
   await until("the moment to kill terraform", () => pid !== undefined && when());
-  process.kill(pid as number, "SIGKILL");
+  process.kill(pid as number, signal);
   return running;
 }
 
@@ -130,6 +130,29 @@ describe("interrupted deploy through terraform", () => {
     expect(exactBindingsOf(emulator.state())).toEqual(expected(after));
     await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(after));
+  });
+
+  test("converges after an interrupt (ctrl-c), which taints the bindings whose hooks were running", async () => {
+    // On SIGINT Terraform kills the shell of each running provisioner and marks the instance
+    // tainted; the hook under the shell lives on and finishes. The next deploy replaces the
+    // tainted instances without their destroy hook, and each create adopts what is bound.
+    const declared: Declared = {
+      vips: Array.from({ length: 5 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
+      eips: Array.from({ length: 5 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
+    };
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    const interrupted = await applyKilledWhen(ws, () => emulator.state().publicips.some((p) => p.status === "BINDING"), "SIGINT");
+    expect(interrupted.code).not.toBe(0);
+    expect(output(interrupted)).toContain("Interrupt received");
+    await orphansDone(emulator);
+    expect((await stateInstances(ws)).some((i) => i.endsWith("(tainted)"))).toBe(true);
+
+    const rerun = output(await applyOk(ws));
+    expect(rerun).toMatch(/was already bound to port \S+; nothing changed/);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+    expect((await ws.destroy()).code).toBe(0);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
   });
 
   test("finishes a binding that terraform recorded as created before its hook was done", async () => {

@@ -51,7 +51,8 @@ export interface HuaweiCloudConnectionConfig {
    */
   readonly deleteTimeoutSeconds?: number;
   /**
-   * Retries of throttled (429), failed (5xx) or dropped requests, with jittered exponential backoff.
+   * Retries of failed (5xx) or dropped requests, with jittered exponential backoff. Throttled
+   * requests (429) are retried until the create or delete timeout instead: the cloud ran nothing.
    * @default 5
    */
   readonly maxRetries?: number;

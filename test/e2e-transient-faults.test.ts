@@ -72,7 +72,7 @@ describe("transient faults through terraform", () => {
     expect(emulator.faults()).toEqual([]);
     const statuses = new Set(emulator.requests().map((r) => r.status));
     for (const status of [0, 429, 500, 502, 503]) expect(statuses).toContain(status);
-    expect(deployed).toMatch(/returned HTTP 429 APIGW\.0308; retry \d of 5 in \d+\.\ds/);
+    expect(deployed).toMatch(/returned HTTP 429 APIGW\.0308; throttled, retrying until the operation's time runs out: attempt \d+ in \d+\.\ds/);
     expect(deployed).toMatch(/failed \(ECONNRESET: socket hang up\); retry \d of 5/);
     expect(deployed).toMatch(/failed \(ETIMEDOUT: no complete answer within 1\.0s\); retry \d of 5/);
 

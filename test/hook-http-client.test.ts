@@ -133,6 +133,25 @@ describe("HttpClient", () => {
     expect(timing.slept).toEqual([2000]);
   });
 
+  test("retries throttling beyond maxRetries, until the deadline", async () => {
+    const throttled = json(429, { error_code: "APIGW.0308", error_msg: "throttled", request_id: "r" });
+    server.script(throttled, throttled, throttled, throttled, json(503, {}), json(200, {}));
+    const timing = fakeTiming({ random: () => 0 });
+    await send(client(timing, AKSK, 1), timing);
+    expect(server.received).toHaveLength(6);
+    expect(log[0]).toMatch(/returned HTTP 429 APIGW\.0308; throttled, retrying until the operation's time runs out: attempt 2 in 2\.0s$/);
+    expect(log[4]).toMatch(/returned HTTP 503; retry 1 of 1 in 0\.0s$/);
+  });
+
+  test("fails if throttling outlasts the deadline, saying so", async () => {
+    server.script(json(429, { error_code: "APIGW.0308", error_msg: "throttled", request_id: "r" }));
+    const timing = fakeTiming({ random: () => 0 });
+    const err = await failure(send(client(timing, AKSK, 0), timing, undefined, 7_000));
+    expect(err).toBeInstanceOf(GaveUpError);
+    expect(server.received).toHaveLength(4);
+    expect(err.message).toMatch(/returned HTTP 429 APIGW\.0308 "throttled" \(request ID r\); gave up after 4 attempts \(the next retry, in 2\.0s, would pass the operation's deadline\)$/);
+  });
+
   test("retries ecs throttling that comes with http 202", async () => {
     server.script(json(202, { error: { code: "Common.0024", message: "too many requests" } }), json(200, { port_id: "n" }));
     const timing = fakeTiming();

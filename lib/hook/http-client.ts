@@ -29,7 +29,11 @@ export interface HttpClientOptions {
   readonly credentials: Credentials;
   /** Sent as X-Project-Id: the Neutron /v2.0 paths carry no project, and AK/SK needs one. */
   readonly projectId: string;
-  /** Retries after the first attempt, for retryable failures only. */
+  /**
+   * Retries after the first attempt, for 5xx and network failures. Throttling (429, ECS's 202
+   * Common.0024) is retried until the call's deadline instead: the cloud did not run the request,
+   * so a retry is always safe, and many hooks at once against a rate limit need more than a few.
+   */
   readonly maxRetries: number;
   readonly timing: Timing;
   readonly log: Logger;
@@ -102,9 +106,10 @@ export class HttpClient {
    */
   async send(call: ApiCall): Promise<ApiResponse> {
     const { timing, maxRetries } = this.options;
-    const attempts = maxRetries + 1;
     const payload = call.body === undefined ? "" : JSON.stringify(call.body);
     let previous: CloudApiError | NetworkError | undefined;
+    /** Retries that count against maxRetries: all but those after throttling. */
+    let counted = 0;
     for (let attempt = 1; ; attempt++) {
       const remaining = call.deadline - timing.now();
       if (remaining <= 0 && previous !== undefined) {
@@ -150,8 +155,11 @@ export class HttpClient {
           throw failure;
         }
       }
-      if (attempt >= attempts) {
-        throw new GaveUpError(attempt, failure, `maxRetries is ${maxRetries}`);
+      if (!throttled) {
+        if (counted >= maxRetries) {
+          throw new GaveUpError(attempt, failure, `maxRetries is ${maxRetries}`);
+        }
+        counted++;
       }
       const ceiling = Math.min(timing.retryCapMs, timing.retryBaseMs * 2 ** (attempt - 1));
       const floor = retryAfterMs ?? (throttled ? timing.throttledMinMs : 0);
@@ -160,7 +168,9 @@ export class HttpClient {
         throw new GaveUpError(attempt, failure, `the next retry, in ${seconds(delay)}, would pass the operation's deadline`);
       }
       this.options.log.info(
-        `${call.operation}: ${shortReason(failure)}; retry ${attempt} of ${maxRetries} in ${seconds(delay)}`,
+        throttled
+          ? `${call.operation}: ${shortReason(failure)}; throttled, retrying until the operation's time runs out: attempt ${attempt + 1} in ${seconds(delay)}`
+          : `${call.operation}: ${shortReason(failure)}; retry ${counted} of ${maxRetries} in ${seconds(delay)}`,
       );
       await timing.sleep(delay);
       previous = failure;

@@ -103,4 +103,22 @@ describe("eip status faults through terraform", () => {
     expect(emulator.requests().filter((r) => r.method === "PUT")).toHaveLength(writes);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });
+  test("clears a BIND_ERROR left on the declared port and binds, but leaves one on another port alone", async () => {
+    await emulator.seed({
+      publicips: [
+        { id: eipId(0), public_ip_address: "198.18.0.10", status: "BIND_ERROR", port_id: portId(0) },
+        { id: eipId(1), public_ip_address: "198.18.0.11", status: "BIND_ERROR", port_id: portId(5) },
+      ],
+    });
+    const declared: Declared = { vips: [], eips: [{ name: "left", eip: 0, port: 0 }, { name: "theirs", eip: 1, port: 1 }] };
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    const failed = output(await applyFails(ws));
+    expect(failed).toContain(`EIP ${eipId(0)} (198.18.0.10) is in status BIND_ERROR from an earlier bind; unbinding it before binding it again`);
+    expect(failed).toContain(`EIP ${eipId(1)} (198.18.0.11) is bound to port ${portId(5)}, not to port ${portId(1)}; it is not taken from another port.`);
+    expect(emulator.state().publicips.slice(0, 2).map((p) => [p.status, p.port_id])).toEqual([
+      ["ACTIVE", portId(0)],
+      ["BIND_ERROR", portId(5)],
+    ]);
+  });
 });

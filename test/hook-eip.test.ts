@@ -154,4 +154,28 @@ describe("EipAssociation hook", () => {
     expect(run.text).toContain("The bind was undone");
     expect(eip()).toEqual({ status: "DOWN", port_id: undefined, ip_version: 4 });
   });
+  test("clears a bind_error left on its own port, then binds", async () => {
+    await emulator.seed({ publicips: [{ id: PUBLICIP_ID, public_ip_address: "198.18.0.10", status: "BIND_ERROR", port_id: PORT_ID }] });
+    const run = await runAgainst(emulator, { kind: "eip", spec: eipSpec() });
+    expect(run.code).toBe(0);
+    expect(run.text).toContain("is in status BIND_ERROR from an earlier bind; unbinding it before binding it again");
+    expect(eip()).toMatchObject({ status: "ACTIVE", port_id: PORT_ID });
+  });
+
+  test("fails if the eip is in bind_error on another port, without touching it", async () => {
+    await emulator.seed({ publicips: [{ id: PUBLICIP_ID, public_ip_address: "198.18.0.10", status: "BIND_ERROR", port_id: OTHER_PORT_ID }] });
+    const run = await runAgainst(emulator, { kind: "eip", spec: eipSpec() });
+    expect(run.code).toBe(1);
+    expect(run.text).toContain(`is bound to port ${OTHER_PORT_ID}, not to port ${PORT_ID}; it is not taken from another port`);
+    expect(writes(emulator)).toEqual([]);
+    expect(eip()).toMatchObject({ status: "BIND_ERROR", port_id: OTHER_PORT_ID });
+  });
+
+  test("fails if the eip is in status error, without touching it", async () => {
+    await emulator.seed({ publicips: [{ id: PUBLICIP_ID, public_ip_address: "198.18.0.10", status: "ERROR" }] });
+    const run = await runAgainst(emulator, { kind: "eip", spec: eipSpec() });
+    expect(run.code).toBe(1);
+    expect(run.text).toContain("is in status ERROR; repair or unbind it in the console before binding it.");
+    expect(writes(emulator)).toEqual([]);
+  });
 });

@@ -33,13 +33,22 @@ export async function createEip(ctx: HookContext, job: EipJob): Promise<string> 
   if (eip === undefined) {
     throw new HookError(`EIP ${spec.publicipId} was not found (VPC.0504); check publicipId.`);
   }
+  if (eip.status === "BIND_ERROR" && !boundToOther(job, eip)) {
+    // A bind to this very port that failed earlier (one of ours whose undo could not finish, or
+    // one made by hand): clear it and bind afresh. On another port it is someone else's: refused below.
+    ctx.log.info(`EIP ${name(job, eip)} is in status BIND_ERROR from an earlier bind; unbinding it before binding it again`);
+    if ((await unbindAndWait(ctx, job, create)) === "gone") {
+      throw new HookError(`EIP ${spec.publicipId} was not found (VPC.0504); check publicipId.`);
+    }
+    eip = await readPresentEip(ctx, job, create.deadline);
+  }
+  if (boundToOther(job, eip)) {
+    throw boundElsewhere(job, eip);
+  }
   if (FAILED.has(eip.status)) {
     throw new HookError(
       `EIP ${name(job, eip)} is in status ${eip.status}; repair or unbind it in the console before binding it.`,
     );
-  }
-  if (boundToOther(job, eip)) {
-    throw boundElsewhere(job, eip);
   }
   if (spec.ipVersion !== undefined && eip.ipVersion !== spec.ipVersion) {
     eip = await convert(ctx, job, create, spec.ipVersion, eip);

@@ -15,7 +15,7 @@ describe("concurrent bindings through terraform", () => {
   });
 
   test("binds and unbinds 50 bindings at parallelism 10 while the cloud throttles", async () => {
-    emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 15 });
+    emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 10 });
     ws = newWorkspace("many", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
     const declared: Declared = {
       vips: [

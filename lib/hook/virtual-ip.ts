@@ -19,14 +19,13 @@ type VipState =
   | { readonly nicGone: true }
   | {
       readonly nicGone: false;
-      /** A port holds the VIP as its fixed IP: the virtual IP exists. */
-      readonly vipPort: boolean;
       /** The NIC's allowed_address_pairs hold the VIP. */
       readonly forward: boolean;
       /** The VIP port's allowed_address_pairs hold one of the NIC's fixed IPs. */
       readonly reverse: boolean;
       readonly nic: PortView;
-      readonly vipPortView?: PortView;
+      /** The port whose fixed IP is the VIP; absent when the virtual IP does not exist. */
+      readonly vipPort?: PortView;
     };
 
 const UNBIND_BODY: EcsNicVipRequest = { nic: { subnet_id: "", ip_address: "", reverse_binding: false } };
@@ -203,7 +202,6 @@ async function unbindThroughPorts(
       `virtual IP ${spec.ipAddress} through the port API`,
   );
   let state: VipState = first;
-  let lastStatus = describe(state);
   for (;;) {
     if (state.nicGone) {
       return "nic-gone";
@@ -211,25 +209,24 @@ async function unbindThroughPorts(
     if (!state.forward && !state.reverse) {
       return "unbound";
     }
-    lastStatus = describe(state);
     if (ctx.timing.now() >= limit.deadline) {
       throw new HookError(
-        `timed out removing virtual IP ${spec.ipAddress} from NIC ${spec.nicId} through the port API (${limit.label}); last seen: ${lastStatus}`,
+        `timed out removing virtual IP ${spec.ipAddress} from NIC ${spec.nicId} through the port API (${limit.label}); last seen: ${describe(state)}`,
       );
     }
-    const { nic, vipPortView } = state;
+    const { nic, vipPort } = state;
     if (state.forward) {
       const kept = nic.allowed_address_pairs.filter((p) => !sameIp(p.ip_address, spec.ipAddress));
       if ((await portPut(ctx, job, nic.id, kept, "remove virtual IP from NIC", limit.deadline)) === "gone") {
         return "nic-gone";
       }
     }
-    if (state.reverse && vipPortView !== undefined) {
+    if (state.reverse && vipPort !== undefined) {
       const mine = (p: AllowedAddressPair) =>
         nic.fixed_ips.some((f) => sameIp(p.ip_address, f.ip_address)) &&
         (p.mac_address === undefined || nic.mac_address === undefined || p.mac_address.toLowerCase() === nic.mac_address.toLowerCase());
-      const kept = vipPortView.allowed_address_pairs.filter((p) => !mine(p));
-      await portPut(ctx, job, vipPortView.id, kept, "remove NIC from virtual IP port", limit.deadline);
+      const kept = vipPort.allowed_address_pairs.filter((p) => !mine(p));
+      await portPut(ctx, job, vipPort.id, kept, "remove NIC from virtual IP port", limit.deadline);
     }
     state = await readState(ctx, job, limit.deadline);
   }
@@ -272,14 +269,14 @@ function noSuchNic(err: unknown): boolean {
  * creates the port again.
  */
 function boundAsDeclared(job: VirtualIpJob, state: VipState): boolean {
-  return !state.nicGone && state.vipPort && state.forward && (job.spec.reverseBinding !== true || state.reverse);
+  return !state.nicGone && state.vipPort !== undefined && state.forward && (job.spec.reverseBinding !== true || state.reverse);
 }
 
 function describe(state: VipState): string {
   if (state.nicGone) {
     return "NIC not found";
   }
-  if (!state.vipPort) {
+  if (state.vipPort === undefined) {
     return `no port holds the virtual IP, ${state.forward ? "NIC lists it" : "NIC does not list it"}`;
   }
   const forward = state.forward ? "NIC lists the virtual IP" : "NIC does not list the virtual IP";
@@ -334,8 +331,7 @@ async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number):
   return {
     nicGone: false,
     nic,
-    ...(vipPort === undefined ? {} : { vipPortView: vipPort }),
-    vipPort: vipPort !== undefined,
+    ...(vipPort === undefined ? {} : { vipPort }),
     forward: nic.allowed_address_pairs.some((pair) => sameIp(pair.ip_address, spec.ipAddress)),
     reverse:
       vipPort !== undefined &&

@@ -2,7 +2,7 @@
 // Bindings add themselves to the map; removing a construct removes its key, and Terraform runs the
 // destroy provisioner of that instance with its stored values (DESIGN.md facts 1-3).
 import { Construct } from "constructs";
-import { DataResource, Fn, Lazy, TerraformIterator, TerraformSelf, TerraformStack } from "cdktf";
+import { DataResource, Fn, Lazy, TerraformIterator, TerraformLocal, TerraformSelf, TerraformStack } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { BindingKind, HOOK_ENV, HookAction } from "./hook/constants";
 import { HookSettings } from "./hook/types";
@@ -21,7 +21,10 @@ export class HookResource<Spec extends object> {
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
     );
-    const each = TerraformIterator.fromMap(specs as unknown as { [key: string]: unknown });
+    // Through a local, not a literal: Terraform evaluates a literal for_each object again for every
+    // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
+    const map = new TerraformLocal(scope, `${id}-map`, specs);
+    const each = TerraformIterator.fromMap(map.asAnyMap);
     const command = hookCommand(hookAsset(TerraformStack.of(scope)));
     const environment = (action: HookAction) => ({
       [HOOK_ENV.action]: action,

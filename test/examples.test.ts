@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { LocalBackend, Testing } from "cdktf";
 import { startEmulator } from "../lib";
+import { hookResources } from "./helpers/stacks";
 import { emptyCliConfig, TerraformWorkspace } from "./helpers/terraform";
 import { DEFAULT_CONFIG_FILE, loadHaPairConfig } from "../examples/config";
 import { HaPairStack } from "../examples/ha-pair";
@@ -18,7 +19,7 @@ describe("examples", () => {
   test("the HA pair binds one virtual IP to both servers and an elastic IP to its port", () => {
     const { stack } = synthExample();
     const config = JSON.parse(fs.readFileSync(DEFAULT_CONFIG_FILE, "utf8"));
-    const resources = JSON.parse(Testing.synth(stack, true)).resource.terraform_data;
+    const resources = hookResources(stack);
     const vips = Object.entries(resources).find(([id]) => id.includes("virtual-ip"))![1] as any;
     const eips = Object.entries(resources).find(([id]) => id.includes("eip"))![1] as any;
     expect(Object.values(vips.for_each).map((v: any) => [v.nicId, v.ipAddress])).toEqual(

@@ -53,12 +53,23 @@ describe("HookResource", () => {
   test("removing one binding's construct changes only its key in the map", () => {
     const before = JSON.parse(Testing.synth(buildStack()));
     const after = JSON.parse(Testing.synth(buildStack(true)));
-    for (const [id, resource] of Object.entries(before.resource.terraform_data) as [string, any][]) {
-      const next = after.resource.terraform_data[id];
-      const removed = Object.keys(resource.for_each).filter((k) => !(k in next.for_each));
+    expect(after.resource).toEqual(before.resource);
+    const ids = Object.keys(before.locals);
+    expect(ids).toHaveLength(2);
+    for (const id of ids) {
+      const removed = Object.keys(before.locals[id]).filter((k) => !(k in after.locals[id]));
       expect(removed).toEqual([id.includes("eip") ? "test/eip-b" : "test/vip-b"]);
-      delete resource.for_each[removed[0]];
-      expect(next).toEqual(resource);
+      delete before.locals[id][removed[0]];
+    }
+    expect(after.locals).toEqual(before.locals);
+  });
+
+  test("iterates over a local, which Terraform evaluates once, not once per instance", () => {
+    const json = JSON.parse(Testing.synth(buildStack()));
+    for (const [id, resource] of Object.entries(json.resource.terraform_data) as [string, any][]) {
+      const local = /^\$\{local\.(.+)\}$/.exec(resource.for_each)![1];
+      expect(local).toContain(id.includes("eip") ? "eip-associations-map" : "virtual-ip-bindings-map");
+      expect(Object.keys(json.locals[local])).toHaveLength(2);
     }
   });
 });

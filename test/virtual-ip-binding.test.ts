@@ -1,6 +1,6 @@
 import { TerraformVariable, Testing } from "cdktf";
 import { HuaweiCloudConnection, VirtualIpBinding } from "../lib";
-import { hookOf, NIC_A, NIC_B, newStack, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { hookOf, hookResources, NIC_A, NIC_B, newStack, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 const VALID = { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" };
 
@@ -48,8 +48,7 @@ describe("VirtualIpBinding", () => {
     const vip = new VirtualIpBinding(stack, "vip", { ...VALID, connection: other });
     expect(vip.connection).toBe(other);
     expect(vip.connection).not.toBe(connection);
-    const json = JSON.parse(Testing.synth(stack, true));
-    const resources = Object.entries(json.resource.terraform_data) as [string, any][];
+    const resources = Object.entries(hookResources(stack));
     const [, hook] = resources.find(([id]) => id.startsWith("other_virtual-ip"))!;
     expect(hook.for_each["test/vip"].region).toBe("eu-west-101");
   });

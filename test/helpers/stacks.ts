@@ -26,10 +26,19 @@ export function stackWithConnection(config: HuaweiCloudConnectionConfig = {}): {
   return { app, stack, connection };
 }
 
-/** The synthesized terraform_data resources of a stack, by logical ID. */
+/**
+ * The synthesized terraform_data resources of a stack, by logical ID, with each `for_each` (a
+ * reference to a local) replaced by the map it refers to.
+ */
 export function hookResources(stack: TerraformStack): Record<string, any> {
   const json = JSON.parse(Testing.synth(stack, true));
-  return json.resource?.terraform_data ?? {};
+  const resources: Record<string, any> = json.resource?.terraform_data ?? {};
+  for (const resource of Object.values(resources)) {
+    const local = /^\$\{local\.([^}]+)\}$/.exec(resource.for_each);
+    if (!local) throw new Error(`for_each is not a local reference: ${JSON.stringify(resource.for_each)}`);
+    resource.for_each = json.locals[local[1]];
+  }
+  return resources;
 }
 
 /** The hook resource of one kind ("virtual-ip-bindings" or "eip-associations"). */

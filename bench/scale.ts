@@ -1,0 +1,326 @@
+// Scale: synth, `terraform plan`, `terraform apply` and `terraform destroy` of one stack with N
+// bindings (half VirtualIpBinding, half EipAssociation) against an emulator that answers every
+// request after latencyMs, compared with the ideal ceil(N / parallelism) x per-binding API time.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { startEmulator, type RunningEmulator } from "../lib/emulator";
+import { REQUEST_LOG_LIMIT } from "../lib/emulator/request-log";
+import { bindingsOf, eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "../test/helpers/world";
+import { REGION } from "./hook-env";
+import { progress } from "./progress";
+import { cleanEnv, PROBE, probeDir, readProbes, spawnOk, type ProbeRecord, type TimedRun } from "./spawn-timed";
+import { summarize, type Summary } from "./stats";
+
+export const SYNTH_TARGET_MS = 5_000;
+export const APPLY_TARGET_FACTOR = 1.5;
+const SYNTH_APP = path.join(__dirname, "synth-app.js");
+const STACK = "bench-scale";
+const PLAN_FILE = "bench.tfplan";
+
+export interface ScalePlan {
+  readonly n: number;
+  /** Full cycles (synth, plan, apply, destroy). */
+  readonly cycles: number;
+  /** Synth runs (at least `cycles`; synth is cheap, so large N gets more of them than cycles). */
+  readonly synthRuns: number;
+}
+
+export interface HookProcesses {
+  /** Hook processes that ran during one run of the phase (probe records / cycles). */
+  readonly countPerRun: number;
+  /** Lifetime of one hook process, node start to exit. */
+  readonly lifetimeMs: Summary;
+  readonly cpuMs: Summary;
+  readonly peakRssKb: Summary;
+  /** Sum of the hooks' CPU time over one run of the phase. */
+  readonly cpuPerRunMs: number;
+}
+
+export interface ScalePoint {
+  readonly n: number;
+  readonly cycles: number;
+  readonly samples: {
+    readonly synthWallMs: number[];
+    readonly synthPeakRssKb: number[];
+    readonly synthInProcess: Array<{ loadMs: number; buildMs: number; synthMs: number }>;
+    readonly initMs: number;
+    readonly planMs: number[];
+    /** Diagnostic: `terraform plan` of a copy with each literal for_each map moved into `locals`. */
+    readonly planForEachInLocalsMs: number[];
+    readonly applyMs: number[];
+    readonly destroyMs: number[];
+    readonly applyRequests: number[];
+    readonly destroyRequests: number[];
+  };
+  readonly synth: Summary;
+  readonly synthPeakRssKb: Summary;
+  readonly synthLoad: Summary;
+  readonly synthBuild: Summary;
+  readonly synthWrite: Summary;
+  readonly plan: Summary;
+  readonly planForEachInLocals: Summary;
+  /** Whether the synthesized JSON had a literal for_each map to move (false: the diagnostic plans the same thing). */
+  readonly forEachWasLiteral: boolean;
+  readonly apply: Summary;
+  readonly destroy: Summary;
+  /** Requests of one binding's create: apply requests / N. */
+  readonly requestsPerBinding: number;
+  /** requestsPerBinding x latencyMs. */
+  readonly perBindingApiMs: number;
+  /** ceil(N / parallelism) x perBindingApiMs. */
+  readonly idealApplyMs: number;
+  readonly idealDestroyMs: number;
+  /** median(apply) / idealApplyMs. */
+  readonly applyRatio: number;
+  readonly destroyRatio: number;
+  readonly applyHooks: HookProcesses;
+  readonly destroyHooks: HookProcesses;
+  readonly synthPass: boolean | undefined;
+  readonly applyPass: boolean;
+}
+
+export interface ScaleResult {
+  readonly latencyMs: number;
+  readonly bindDelayMs: number;
+  readonly parallelism: number;
+  readonly points: ScalePoint[];
+}
+
+interface StackFile {
+  stackName: string;
+  region: string;
+  projectId: string;
+  endpoint: string;
+  vips: Array<{ nicId: string; subnetId: string; ipAddress: string }>;
+  eips: Array<{ publicipId: string; portId: string }>;
+}
+
+function stackFile(emulator: RunningEmulator, n: number): StackFile {
+  const vipCount = Math.floor(n / 2);
+  return {
+    stackName: STACK,
+    region: REGION,
+    projectId: emulator.projectId,
+    endpoint: emulator.url,
+    vips: Array.from({ length: vipCount }, (_, i) => ({ nicId: nicId(i), subnetId: NETWORK, ipAddress: vipFor(i) })),
+    eips: Array.from({ length: n - vipCount }, (_, i) => ({ publicipId: eipId(i), portId: portId(i) })),
+  };
+}
+
+/**
+ * A diagnostic copy of the synthesized configuration, not what the library synthesizes: every
+ * terraform_data whose for_each is a literal map gets it from a `locals` entry instead, and the
+ * backend is dropped (the copy plans against an empty local state). Terraform 1.11 evaluates a
+ * literal for_each expression again for each instance, so plan time grows as N^2; through a local
+ * it does not. Returns whether anything was moved.
+ */
+function writeForEachInLocals(cdkTfJson: string, dir: string): boolean {
+  const config = JSON.parse(fs.readFileSync(cdkTfJson, "utf8")) as {
+    terraform?: { backend?: unknown };
+    locals?: Record<string, unknown>;
+    resource?: { terraform_data?: Record<string, { for_each?: unknown }> };
+  };
+  delete config.terraform?.backend;
+  let moved = false;
+  for (const [name, resource] of Object.entries(config.resource?.terraform_data ?? {})) {
+    if (resource.for_each !== null && typeof resource.for_each === "object") {
+      const local = `bench_for_each_${name.replace(/[^A-Za-z0-9_]/g, "_")}`;
+      config.locals = { ...config.locals, [local]: resource.for_each };
+      resource.for_each = `\${local.${local}}`;
+      moved = true;
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
+  return moved;
+}
+
+function requestsBetween(emulator: RunningEmulator, fromMs: number, toMs: number): number {
+  const log = emulator.requests();
+  const count = log.filter((r) => {
+    const t = Date.parse(r.time);
+    return t >= fromMs && t <= toMs;
+  }).length;
+  if (count >= REQUEST_LOG_LIMIT) {
+    throw new Error(`the emulator's request log keeps only ${REQUEST_LOG_LIMIT} requests, and one phase made at least that many: use a smaller N`);
+  }
+  return count;
+}
+
+function hookProcesses(records: ProbeRecord[], runs: number): HookProcesses {
+  if (records.length === 0) throw new Error("no hook process left a probe record");
+  const cpu = records.map((r) => r.userCpuMs + r.systemCpuMs);
+  return {
+    countPerRun: records.length / runs,
+    lifetimeMs: summarize(records.map((r) => r.endedAt - r.startedAt)),
+    cpuMs: summarize(cpu),
+    peakRssKb: summarize(records.map((r) => r.maxRssKb)),
+    cpuPerRunMs: cpu.reduce((a, b) => a + b, 0) / runs,
+  };
+}
+
+export async function benchScale(plans: readonly ScalePlan[], options: { latencyMs: number; parallelism: number }): Promise<ScaleResult> {
+  const { latencyMs, parallelism } = options;
+  const bindDelayMs = 0;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-bench-scale-"));
+  const cliConfig = path.join(tmp, "terraformrc");
+  fs.writeFileSync(cliConfig, "");
+  const points: ScalePoint[] = [];
+  try {
+    for (const plan of plans) {
+      points.push(await scalePoint(plan, { latencyMs, bindDelayMs, parallelism, tmp, cliConfig }));
+    }
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  return { latencyMs, bindDelayMs, parallelism, points };
+}
+
+async function scalePoint(
+  plan: ScalePlan,
+  o: { latencyMs: number; bindDelayMs: number; parallelism: number; tmp: string; cliConfig: string },
+): Promise<ScalePoint> {
+  const { n } = plan;
+  const emulator = await startEmulator({ seed: worldSeed(n), latencyMs: o.latencyMs, bindDelayMs: o.bindDelayMs });
+  const workdir = path.join(o.tmp, `n${n}`);
+  const outdir = path.join(workdir, "cdktf.out");
+  fs.mkdirSync(workdir);
+  const stackJson = path.join(o.tmp, `stack-${n}.json`);
+  fs.writeFileSync(stackJson, JSON.stringify(stackFile(emulator, n)));
+  const stackDir = path.join(outdir, "stacks", STACK);
+  const hookProbes = probeDir(`scale-${n}`);
+  const synthProbe = probeDir(`synth-${n}`);
+  const tfEnv = cleanEnv({
+    TF_CLI_CONFIG_FILE: o.cliConfig,
+    CHECKPOINT_DISABLE: "1",
+    TF_IN_AUTOMATION: "1",
+    HW_ACCESS_KEY: emulator.accessKey,
+    HW_SECRET_KEY: emulator.secretKey,
+    // Every hook process Terraform starts leaves its lifetime, CPU time and peak RSS here.
+    NODE_OPTIONS: `--require ${PROBE}`,
+    BENCH_PROBE_DIR: hookProbes,
+  });
+  // Options before the positional argument (the saved plan): Terraform accepts no option after it.
+  const terraform = ([command, ...rest]: string[]) =>
+    spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd: stackDir, env: tfEnv });
+  const s = {
+    synthWallMs: [] as number[],
+    synthPeakRssKb: [] as number[],
+    synthInProcess: [] as Array<{ loadMs: number; buildMs: number; synthMs: number }>,
+    initMs: 0,
+    planMs: [] as number[],
+    planForEachInLocalsMs: [] as number[],
+    applyMs: [] as number[],
+    destroyMs: [] as number[],
+    applyRequests: [] as number[],
+    destroyRequests: [] as number[],
+  };
+  let forEachWasLiteral = false;
+  const applyProbes: ProbeRecord[] = [];
+  const destroyProbes: ProbeRecord[] = [];
+  const collect = (into: ProbeRecord[]) => {
+    for (const r of readProbes(hookProbes)) into.push(r);
+    for (const f of fs.readdirSync(hookProbes)) fs.rmSync(path.join(hookProbes, f));
+  };
+  const synth = async (label: string) => {
+    // cdktf's default local backend puts the state file in the synth process's working directory:
+    // keep it in our temporary directory, away from the repository and other people's runs.
+    const run = await spawnOk(process.execPath, ["--require", PROBE, SYNTH_APP, stackJson, outdir], { env: cleanEnv(), probeDir: synthProbe, cwd: workdir });
+    s.synthWallMs.push(run.wallMs);
+    s.synthPeakRssKb.push(run.probe!.maxRssKb);
+    s.synthInProcess.push(JSON.parse(run.stdout) as { loadMs: number; buildMs: number; synthMs: number });
+    progress(`scale N = ${n}, ${label}: synth ${run.wallMs.toFixed(0)} ms, peak RSS ${(run.probe!.maxRssKb / 1024).toFixed(0)} MB`);
+  };
+  const timedWithRequests = async (args: string[]): Promise<[TimedRun, number]> => {
+    const from = Date.now();
+    const run = await terraform(args);
+    return [run, requestsBetween(emulator, from, Date.now())];
+  };
+
+  try {
+    for (let cycle = 0; cycle < plan.cycles; cycle++) {
+      const label = `cycle ${cycle + 1}/${plan.cycles}`;
+      await synth(label);
+      if (cycle === 0) {
+        const init = await terraform(["init"]);
+        s.initMs = init.wallMs;
+        progress(`scale N = ${n}: terraform init ${init.wallMs.toFixed(0)} ms`);
+      }
+      // The plan is saved and applied, so that "apply" times the bindings and not a second plan:
+      // `terraform apply -auto-approve` costs about plan + apply.
+      const planned = await terraform(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
+      s.planMs.push(planned.wallMs);
+      const variant = path.join(workdir, "for-each-in-locals");
+      forEachWasLiteral = writeForEachInLocals(path.join(stackDir, "cdk.tf.json"), variant);
+      if (cycle === 0) await spawnOk("terraform", ["init", "-input=false", "-no-color"], { cwd: variant, env: tfEnv });
+      const plannedVariant = await spawnOk("terraform", ["plan", "-input=false", "-no-color", `-parallelism=${o.parallelism}`], { cwd: variant, env: tfEnv });
+      s.planForEachInLocalsMs.push(plannedVariant.wallMs);
+      progress(`scale N = ${n}, ${label}: plan ${planned.wallMs.toFixed(0)} ms (for_each in locals: ${plannedVariant.wallMs.toFixed(0)} ms); applying...`);
+
+      const [applied, applyRequests] = await timedWithRequests(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
+      const bound = bindingsOf(emulator.state());
+      const vipCount = Math.floor(n / 2);
+      const activeEips = Object.values(bound.eips).filter((e) => e.endsWith(" ACTIVE")).length;
+      if (Object.keys(bound.vips).length !== vipCount || activeEips !== n - vipCount) {
+        throw new Error(`after apply the emulator shows ${Object.keys(bound.vips).length} virtual IP and ${activeEips} EIP bindings, expected ${vipCount} and ${n - vipCount}`);
+      }
+      s.applyMs.push(applied.wallMs);
+      s.applyRequests.push(applyRequests);
+      collect(applyProbes);
+      progress(`scale N = ${n}, ${label}: apply ${applied.wallMs.toFixed(0)} ms (${applyRequests} requests); destroying...`);
+
+      const [destroyed, destroyRequests] = await timedWithRequests(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
+      const left = bindingsOf(emulator.state());
+      if (Object.keys(left.vips).length + Object.keys(left.eips).length !== 0) {
+        throw new Error(`after destroy the emulator still shows bindings: ${JSON.stringify(left).slice(0, 300)}`);
+      }
+      s.destroyMs.push(destroyed.wallMs);
+      s.destroyRequests.push(destroyRequests);
+      collect(destroyProbes);
+      progress(`scale N = ${n}, ${label}: destroy ${destroyed.wallMs.toFixed(0)} ms (${destroyRequests} requests)`);
+    }
+    for (let extra = plan.cycles; extra < plan.synthRuns; extra++) {
+      await synth(`synth run ${extra + 1}/${plan.synthRuns}`);
+    }
+  } finally {
+    await emulator.close();
+    fs.rmSync(hookProbes, { recursive: true, force: true });
+    fs.rmSync(synthProbe, { recursive: true, force: true });
+    fs.rmSync(workdir, { recursive: true, force: true });
+  }
+
+  const waves = Math.ceil(n / o.parallelism);
+  const requestsPerBinding = summarize(s.applyRequests).median / n;
+  const perBindingApiMs = requestsPerBinding * o.latencyMs;
+  const idealApplyMs = waves * perBindingApiMs;
+  const idealDestroyMs = waves * (summarize(s.destroyRequests).median / n) * o.latencyMs;
+  const synthSummary = summarize(s.synthWallMs);
+  const apply = summarize(s.applyMs);
+  const destroy = summarize(s.destroyMs);
+  return {
+    n,
+    cycles: plan.cycles,
+    samples: s,
+    synth: synthSummary,
+    synthPeakRssKb: summarize(s.synthPeakRssKb),
+    synthLoad: summarize(s.synthInProcess.map((x) => x.loadMs)),
+    synthBuild: summarize(s.synthInProcess.map((x) => x.buildMs)),
+    synthWrite: summarize(s.synthInProcess.map((x) => x.synthMs)),
+    plan: summarize(s.planMs),
+    planForEachInLocals: summarize(s.planForEachInLocalsMs),
+    forEachWasLiteral,
+    apply,
+    destroy,
+    requestsPerBinding,
+    perBindingApiMs,
+    idealApplyMs,
+    idealDestroyMs,
+    applyRatio: apply.median / idealApplyMs,
+    destroyRatio: destroy.median / idealDestroyMs,
+    applyHooks: hookProcesses(applyProbes, plan.cycles),
+    destroyHooks: hookProcesses(destroyProbes, plan.cycles),
+    synthPass: n === 1000 ? synthSummary.median < SYNTH_TARGET_MS : undefined,
+    applyPass: apply.median <= APPLY_TARGET_FACTOR * idealApplyMs,
+  };
+}

@@ -2,7 +2,7 @@
 // fetch costs 0.15 s and 40 MB at start-up, see DESIGN "Cost of one hook run"), a signature made
 // afresh for every attempt, and retries only where a retry cannot make things worse.
 import * as http from "node:http";
-import * as https from "node:https";
+import type * as Https from "node:https";
 import type { Credentials } from "./credentials";
 import { CloudApiError, GaveUpError, NetworkError, NotSentError } from "./errors";
 import type { Logger } from "./log";
@@ -88,14 +88,26 @@ class ExchangeFailure extends Error {
 
 export class HttpClient {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 4 });
+  private secure?: { readonly transport: typeof Https; readonly agent: Https.Agent };
 
   constructor(private readonly options: HttpClientOptions) {}
 
   /** Frees the kept-alive sockets so the process can exit at once. */
   close(): void {
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.secure?.agent.destroy();
+  }
+
+  /**
+   * node:https loads TLS, a few milliseconds of start-up in every hook process (Terraform starts one
+   * per binding and action): load it only when an endpoint is https.
+   */
+  private secureTransport(): { transport: typeof Https; agent: Https.Agent } {
+    if (!this.secure) {
+      const transport = require("node:https") as typeof Https;
+      this.secure = { transport, agent: new transport.Agent({ keepAlive: true, maxSockets: 4 }) };
+    }
+    return this.secure;
   }
 
   /**
@@ -205,7 +217,7 @@ export class HttpClient {
 
   private exchange(call: ApiCall, payload: string, timeoutMs: number): Promise<RawResponse> {
     const secure = call.url.protocol === "https:";
-    const transport = secure ? https : http;
+    const { transport, agent } = secure ? this.secureTransport() : { transport: http, agent: this.httpAgent };
     const headers = this.headers(call, payload);
     if (payload !== "" || call.method === "PUT") {
       headers["Content-Length"] = String(Buffer.byteLength(payload));
@@ -221,7 +233,7 @@ export class HttpClient {
       };
       const req = transport.request(
         call.url,
-        { method: call.method, headers, agent: secure ? this.httpsAgent : this.httpAgent },
+        { method: call.method, headers, agent },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;

@@ -236,9 +236,14 @@ export function renderReport(r: BenchResults, chartFile: string): string {
     ),
   );
   p(`![synth, plan, apply and destroy time against N](${chartFile})`);
+  const diagnosed = points.every((pt) => pt.planForEachInLocals !== undefined);
   p(
     table(
-      ["N", "requests per binding (create / destroy)", "per-binding API time", "terraform init", "synth: load cdktf + library", "synth: declare", "synth: app.synth()", "plan, for_each in locals (diagnostic)"],
+      [
+        "N", "requests per binding (create / destroy)", "per-binding API time", "terraform init",
+        "synth: load cdktf + library", "synth: declare", "synth: app.synth()",
+        ...(diagnosed ? ["plan, for_each in locals (diagnostic)"] : []),
+      ],
       points.map((pt) => [
         String(pt.n),
         `${pt.requestsPerBinding.toFixed(2)} / ${(median(pt.samples.destroyRequests) / pt.n).toFixed(2)}`,
@@ -247,7 +252,7 @@ export function renderReport(r: BenchResults, chartFile: string): string {
         range(pt.synthLoad),
         range(pt.synthBuild),
         range(pt.synthWrite),
-        range(pt.planForEachInLocals),
+        ...(pt.planForEachInLocals ? [range(pt.planForEachInLocals)] : []),
       ]),
     ),
   );
@@ -260,13 +265,14 @@ export function renderReport(r: BenchResults, chartFile: string): string {
         `plan k = ${growth(a, b, (x) => x.plan.median)}, apply k = ${growth(a, b, (x) => x.apply.median)}, ` +
         `destroy k = ${growth(a, b, (x) => x.destroy.median)}; the ideal grows with k = ${growth(a, b, (x) => x.idealApplyMs)}.`,
     );
-    if (points.some((pt) => pt.forEachWasLiteral)) {
+    if (diagnosed && a.planForEachInLocals && b.planForEachInLocals) {
+      const [la, lb] = [a.planForEachInLocals, b.planForEachInLocals];
       p(
         "**Diagnostic: the plan with the for_each maps in `locals`.** The library synthesizes each binding map as a literal " +
           "`for_each` object. After each real plan, the suite plans a copy of the synthesized JSON in which each such map is moved " +
           "into a `locals` entry and `for_each` references it (same instances, same values; not what the library ships). " +
-          `At N = ${b.n}: ${sec(b.planForEachInLocals.median)} against ${sec(b.plan.median)} ` +
-          `(k = ${growth(a, b, (x) => x.planForEachInLocals.median)} against ${growth(a, b, (x) => x.plan.median)}): Terraform ${env.versions.terraform} ` +
+          `At N = ${b.n}: ${sec(lb.median)} against ${sec(b.plan.median)} ` +
+          `(k = ${(Math.log(lb.median / la.median) / Math.log(b.n / a.n)).toFixed(2)} against ${growth(a, b, (x) => x.plan.median)}): Terraform ${env.versions.terraform} ` +
           "evaluates a literal for_each expression again for every instance, so the plan's time grows towards N² (k = 2); " +
           "through a local, far more slowly. " +
           "The apply and destroy also evaluate each instance, so they carry part of the same cost.",

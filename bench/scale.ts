@@ -59,8 +59,8 @@ export interface ScalePoint {
   readonly synthBuild: Summary;
   readonly synthWrite: Summary;
   readonly plan: Summary;
-  readonly planForEachInLocals: Summary;
-  /** Whether the synthesized JSON had a literal for_each map to move (false: the diagnostic plans the same thing). */
+  /** Only when the synthesized JSON had a literal for_each map to move. */
+  readonly planForEachInLocals?: Summary;
   readonly forEachWasLiteral: boolean;
   readonly apply: Summary;
   readonly destroy: Summary;
@@ -253,10 +253,14 @@ async function scalePoint(
       s.planMs.push(planned.wallMs);
       const variant = path.join(workdir, "for-each-in-locals");
       forEachWasLiteral = writeForEachInLocals(path.join(stackDir, "cdk.tf.json"), variant);
-      if (cycle === 0) await spawnOk("terraform", ["init", "-input=false", "-no-color"], { cwd: variant, env: tfEnv });
-      const plannedVariant = await spawnOk("terraform", ["plan", "-input=false", "-no-color", `-parallelism=${o.parallelism}`], { cwd: variant, env: tfEnv });
-      s.planForEachInLocalsMs.push(plannedVariant.wallMs);
-      progress(`scale N = ${n}, ${label}: plan ${planned.wallMs.toFixed(0)} ms (for_each in locals: ${plannedVariant.wallMs.toFixed(0)} ms); applying...`);
+      let diagnostic = "";
+      if (forEachWasLiteral) {
+        if (s.planForEachInLocalsMs.length === 0) await spawnOk("terraform", ["init", "-input=false", "-no-color"], { cwd: variant, env: tfEnv });
+        const plannedVariant = await spawnOk("terraform", ["plan", "-input=false", "-no-color", `-parallelism=${o.parallelism}`], { cwd: variant, env: tfEnv });
+        s.planForEachInLocalsMs.push(plannedVariant.wallMs);
+        diagnostic = ` (for_each in locals: ${plannedVariant.wallMs.toFixed(0)} ms)`;
+      }
+      progress(`scale N = ${n}, ${label}: plan ${planned.wallMs.toFixed(0)} ms${diagnostic}; applying...`);
 
       const [applied, applyRequests] = await timedWithRequests(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
       const bound = bindingsOf(emulator.state());
@@ -308,7 +312,7 @@ async function scalePoint(
     synthBuild: summarize(s.synthInProcess.map((x) => x.buildMs)),
     synthWrite: summarize(s.synthInProcess.map((x) => x.synthMs)),
     plan: summarize(s.planMs),
-    planForEachInLocals: summarize(s.planForEachInLocalsMs),
+    ...(s.planForEachInLocalsMs.length > 0 ? { planForEachInLocals: summarize(s.planForEachInLocalsMs) } : {}),
     forEachWasLiteral,
     apply,
     destroy,

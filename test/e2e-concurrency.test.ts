@@ -3,7 +3,7 @@
 // two NICs) bound and unbound in the same apply.
 import { startEmulator, type RunningEmulator } from "../lib";
 import { applyOk, declare, type Declared, exactBindingsOf, expected, NOTHING, output } from "./helpers/bindings";
-import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
 
 describe("concurrent bindings through terraform", () => {
@@ -16,7 +16,7 @@ describe("concurrent bindings through terraform", () => {
 
   test("binds and unbinds 50 bindings at parallelism 10 while the cloud throttles", async () => {
     emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 10 });
-    ws = newWorkspace("many", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("many", emulator);
     const declared: Declared = {
       vips: [
         { name: "ha-a", nic: 0, vip: vipFor(0) },
@@ -45,7 +45,7 @@ describe("concurrent bindings through terraform", () => {
 
   test("binds and unbinds high-availability pairs in the same apply", async () => {
     emulator = await startEmulator({ seed: worldSeed(8), bindDelayMs: 200 });
-    ws = newWorkspace("pairs", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("pairs", emulator);
     const x = vipFor(100);
     const y = vipFor(101);
     const z = vipFor(102);

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
 import { applyOk, declare, type Declared, exactBindingsOf, expected, output, stateInstances } from "./helpers/bindings";
-import { newWorkspace, type RunResult, type TerraformWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace, type RunResult, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, vipFor, worldSeed } from "./helpers/world";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -64,7 +64,7 @@ describe("interrupted deploy through terraform", () => {
 
   beforeEach(async () => {
     emulator = await startEmulator({ seed: worldSeed(30), bindDelayMs: 1500 });
-    ws = newWorkspace("killed", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("killed", emulator);
   });
   afterEach(async () => {
     await orphansDone(emulator);

@@ -3,7 +3,7 @@
 import { startEmulator } from "../lib";
 import type { RunningEmulator } from "../lib/emulator";
 import { applyOk, type Declared, declare, exactBindingsOf, expected } from "./helpers/bindings";
-import { newWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace } from "./helpers/terraform";
 import { eipId, vipFor, worldSeed } from "./helpers/world";
 
 describe("end to end through terraform", () => {
@@ -17,7 +17,7 @@ describe("end to end through terraform", () => {
   });
 
   test("deploys, moves an elastic IP, unbinds a removed construct and destroys", async () => {
-    const ws = newWorkspace("lifecycle", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    const ws = emulatorWorkspace("lifecycle", emulator);
     const declared: Declared = {
       vips: [
         { name: "ha-a", nic: 0, vip: "10.1.0.100" },
@@ -64,7 +64,7 @@ describe("end to end through terraform", () => {
   });
 
   test("binds and unbinds 20 bindings in one apply", async () => {
-    const ws = newWorkspace("scale", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    const ws = emulatorWorkspace("scale", emulator);
     const declared: Declared = {
       vips: Array.from({ length: 10 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
       eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),

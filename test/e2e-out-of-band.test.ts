@@ -15,7 +15,7 @@ import {
   stateInstances,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
-import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "./helpers/world";
 
 /** A virtual IP port made beforehand, as the console's "assign virtual IP" makes it, to bind an EIP to. */
@@ -60,7 +60,7 @@ describe("out-of-band changes through terraform", () => {
     await emulator.seed({
       ports: [{ id: HA_VIP_PORT, network_id: NETWORK, fixed_ips: [{ ip_address: HA_VIP }], device_owner: "neutron:VIP_PORT" }],
     });
-    ws = newWorkspace("oob", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("oob", emulator);
     ws.synth(declare(emulator, declared));
     await ws.init();
     await applyOk(ws);

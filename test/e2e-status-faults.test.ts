@@ -3,7 +3,7 @@
 // and the next deploy converges.
 import { startEmulator, type RunningEmulator } from "../lib";
 import { applyFails, applyOk, declare, type Declared, exactBindingsOf, expected, output, stateInstances } from "./helpers/bindings";
-import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, portId, vipFor, worldSeed } from "./helpers/world";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -14,7 +14,7 @@ describe("eip status faults through terraform", () => {
 
   beforeEach(async () => {
     emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 300 });
-    ws = newWorkspace("status", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("status", emulator);
   });
   afterEach(async () => {
     await emulator.close();

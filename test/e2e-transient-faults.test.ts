@@ -14,7 +14,7 @@ import {
   output,
   stateInstances,
 } from "./helpers/bindings";
-import { newWorkspace, type TerraformWorkspace } from "./helpers/terraform";
+import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, nicId, vipFor, worldSeed } from "./helpers/world";
 
 const THROTTLED = { error_code: "APIGW.0308", error_msg: "The throttling threshold has been reached: policy user over ratelimit" };
@@ -41,7 +41,7 @@ describe("transient faults through terraform", () => {
 
   beforeEach(async () => {
     emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 300 });
-    ws = newWorkspace("transient", { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+    ws = emulatorWorkspace("transient", emulator);
   });
   afterEach(async () => {
     await emulator.close();

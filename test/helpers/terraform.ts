@@ -114,3 +114,8 @@ export function newWorkspace(stackName: string, env: NodeJS.ProcessEnv): Terrafo
     ...env,
   });
 }
+
+/** A workspace whose Terraform, and so whose hooks, sign with an emulator's AK/SK. */
+export function emulatorWorkspace(stackName: string, emulator: { accessKey: string; secretKey: string }): TerraformWorkspace {
+  return newWorkspace(stackName, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+}

@@ -7,13 +7,41 @@ export const HOOK_ENV = {
   action: "HWC_BINDINGS_ACTION",
   /** "virtual-ip" or "eip". */
   kind: "HWC_BINDINGS_KIND",
-  /** The for_each key of the instance, for log lines. */
+  /** One binding (a destroy, or a create of one): the for_each key of the instance, for log lines. */
   key: "HWC_BINDINGS_KEY",
-  /** jsonencode(self.triggers_replace): the binding's identity (see VirtualIpSpec / EipSpec). */
+  /** One binding: jsonencode(self.triggers_replace), its identity (see VirtualIpSpec / EipSpec). */
   spec: "HWC_BINDINGS_SPEC",
+  /**
+   * A create of all bindings of a kind (what the provisioners run): how many there are, as a
+   * decimal string. Their specs are in HWC_BINDINGS_SPECS_0, _1, ... (see specsVariable).
+   */
+  count: "HWC_BINDINGS_COUNT",
   /** jsonencode(self.input): settings that may change without re-binding (see HookSettings). */
   settings: "HWC_BINDINGS_SETTINGS",
 } as const;
+
+/**
+ * A create of all bindings passes their specs in chunks: HWC_BINDINGS_SPECS_<i> holds a JSON
+ * object { key: spec } of at most SPECS_PER_VARIABLE bindings, in key order, for i from 0 to
+ * ceil(count / SPECS_PER_VARIABLE) - 1. Linux refuses to start a process with one environment
+ * string over 128 KiB, and one spec takes up to about 300 bytes.
+ */
+export const SPECS_PER_VARIABLE = 200;
+export const SPECS_VARIABLE_PREFIX = "HWC_BINDINGS_SPECS_";
+export function specsVariable(index: number): string {
+  return `${SPECS_VARIABLE_PREFIX}${index}`;
+}
+
+/** Bindings of one kind that one create hook binds at the same time, unless the connection says. */
+export const DEFAULT_CONCURRENCY = 10;
+export const MAX_CONCURRENCY = 50;
+
+/**
+ * Node.js options of the hook process. --jitless: the hook is short and waits on the network, and
+ * without the JIT, node starts in about half the time and CPU (0.035 s instead of 0.07 s on the
+ * benchmark machine), which Terraform pays once per destroyed binding.
+ */
+export const HOOK_NODE_OPTIONS = ["--jitless"] as const;
 
 /** Credential and tuning variables read from the environment Terraform inherits. */
 export const CREDENTIAL_ENV = {

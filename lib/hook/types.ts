@@ -36,6 +36,11 @@ export interface HookSettings {
    * existed, and when the user left it unset: then 30.
    */
   readonly requestTimeoutSeconds?: number;
+  /**
+   * How many bindings one create hook binds at the same time; absent in instances stored before
+   * the setting existed: then DEFAULT_CONCURRENCY (10, Terraform's default parallelism).
+   */
+  readonly concurrency?: number;
 }
 
 // ---- ECS: PUT /v1/{project_id}/cloudservers/nics/{nic_id} ----

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { hookNotBuilt } from "./errors";
-import { HOOK_ENTRY_FILE } from "./hook/constants";
+import { HOOK_ENTRY_FILE, HOOK_NODE_OPTIONS } from "./hook/constants";
 
 const ASSET_ID = "hwc-bindings-hook";
 
@@ -29,5 +29,5 @@ export function hookAsset(stack: TerraformStack): TerraformAsset {
 
 /** The command the provisioners run, relative to the stack directory where Terraform runs it. */
 export function hookCommand(asset: TerraformAsset): string {
-  return `node ./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`;
+  return ["node", ...HOOK_NODE_OPTIONS, `./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`].join(" ");
 }

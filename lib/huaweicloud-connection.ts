@@ -2,6 +2,7 @@ import { Construct, IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
 import { HookResource } from "./hook-resource";
+import { MAX_CONCURRENCY } from "./hook/constants";
 import { EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
 import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnresolved } from "./validation";
 
@@ -62,6 +63,14 @@ export interface HuaweiCloudConnectionConfig {
    * @default 30
    */
   readonly requestTimeoutSeconds?: number;
+  /**
+   * How many bindings of one kind the create hook binds at the same time. All bindings of a kind
+   * are bound by one process per deploy; this bounds its requests in flight, as Terraform's
+   * `-parallelism` bounded them when every binding had a process of its own. A change takes effect
+   * without re-binding.
+   * @default 10
+   */
+  readonly concurrency?: number;
 }
 
 /**
@@ -103,6 +112,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly deleteTimeoutSeconds: number;
   readonly maxRetries: number;
   readonly requestTimeoutSeconds?: number;
+  readonly concurrency?: number;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -144,6 +154,11 @@ export class HuaweiCloudConnection extends Construct {
       checkPositiveInteger(name, path, "requestTimeoutSeconds", requestTimeoutSeconds, MAX_REQUEST_TIMEOUT_SECONDS);
     }
 
+    const concurrency = config.concurrency;
+    if (concurrency !== undefined) {
+      checkPositiveInteger(name, path, "concurrency", concurrency, MAX_CONCURRENCY, "Leave concurrency unset (10) unless the cloud throttles you (lower it) or you bind hundreds of bindings at once (raise it).");
+    }
+
     this.region = region;
     this.projectId = projectId;
     this.ecsEndpoint = ecsEndpoint;
@@ -152,6 +167,7 @@ export class HuaweiCloudConnection extends Construct {
     this.deleteTimeoutSeconds = deleteTimeoutSeconds;
     this.maxRetries = maxRetries;
     this.requestTimeoutSeconds = requestTimeoutSeconds;
+    this.concurrency = concurrency;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -161,6 +177,7 @@ export class HuaweiCloudConnection extends Construct {
       deleteTimeoutSeconds,
       maxRetries,
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
+      ...(concurrency === undefined ? {} : { concurrency }),
     };
     this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
     this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);

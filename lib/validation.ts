@@ -40,9 +40,16 @@ export function checkIpAddress(construct: string, path: string, field: string, v
   throw invalidValue(construct, path, field, "an IPv4 or IPv6 address", value, 'Use the bare address, e.g. "192.168.0.7", without a prefix length.');
 }
 
-export function checkPositiveInteger(construct: string, path: string, field: string, value: number, max: number): void {
+export function checkPositiveInteger(
+  construct: string,
+  path: string,
+  field: string,
+  value: number,
+  max: number,
+  fix = `Set ${field} to a whole number of seconds.`,
+): void {
   if (isUnresolved(value) || (Number.isInteger(value) && value > 0 && value <= max)) return;
-  throw invalidValue(construct, path, field, `a whole number from 1 to ${max}`, value, `Set ${field} to a whole number of seconds.`);
+  throw invalidValue(construct, path, field, `a whole number from 1 to ${max}`, value, fix);
 }
 
 export function checkEndpoint(construct: string, path: string, field: string, value: string): void {

@@ -1,6 +1,6 @@
 import { Testing } from "cdktf";
 import { EipAssociation, VirtualIpBinding } from "../lib";
-import { EIP_A, EIP_B, hookOf, NIC_A, NIC_B, PORT_A, PORT_B, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { createHookOf, EIP_A, EIP_B, hookOf, NIC_A, NIC_B, PORT_A, PORT_B, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 function buildStack(withoutB = false) {
   const { stack } = stackWithConnection();
@@ -19,32 +19,66 @@ describe("HookResource", () => {
     expect(hook).not.toHaveProperty("lifecycle");
   });
 
-  test("runs the hook on create and on destroy with the instance's stored values", () => {
+  test("runs the destroy hook per binding with the instance's stored values", () => {
     for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
-      const [create, destroy] = hookOf(buildStack(), kind).provisioner.map((p: any) => p["local-exec"]);
+      const provisioners = hookOf(buildStack(), kind).provisioner.map((p: any) => p["local-exec"]);
       const hookKind = kind === "eip-associations" ? "eip" : "virtual-ip";
-      expect(create).toEqual({
-        command: expect.stringMatching(/^node \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/),
-        environment: {
-          HWC_BINDINGS_ACTION: "create",
-          HWC_BINDINGS_KIND: hookKind,
-          HWC_BINDINGS_KEY: "${each.key}",
-          HWC_BINDINGS_SPEC: "${jsonencode(self.triggers_replace)}",
-          HWC_BINDINGS_SETTINGS: "${jsonencode(self.input)}",
+      expect(provisioners).toEqual([
+        {
+          command: expect.stringMatching(/^node --jitless \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/),
+          when: "destroy",
+          environment: {
+            HWC_BINDINGS_ACTION: "destroy",
+            HWC_BINDINGS_KIND: hookKind,
+            HWC_BINDINGS_KEY: "${each.key}",
+            HWC_BINDINGS_SPEC: "${jsonencode(self.triggers_replace)}",
+            HWC_BINDINGS_SETTINGS: "${jsonencode(self.input)}",
+          },
         },
-      });
-      expect(destroy).toEqual({
-        command: create.command,
-        when: "destroy",
-        environment: { ...create.environment, HWC_BINDINGS_ACTION: "destroy" },
-      });
+      ]);
     }
+  });
+
+  test("binds all bindings of a kind in one create hook, replaced whenever a binding's instance is", () => {
+    const stack = buildStack();
+    for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
+      const perBinding = Object.keys(JSON.parse(Testing.synth(stack)).resource.terraform_data).find(
+        (id) => id.includes(kind) && !id.includes("-create"),
+      )!;
+      const instances = `terraform_data.${perBinding}`;
+      const { resource } = createHookOf(stack, kind);
+      expect(resource.count).toBe(1);
+      expect(resource.triggers_replace).toBe(`\${{ for k, instance in ${instances} : k => instance.id }}`);
+      expect(resource.input).toEqual(hookOf(stack, kind).input);
+      expect(resource).not.toHaveProperty("lifecycle");
+      expect(resource).not.toHaveProperty("depends_on");
+      const [create, ...more] = resource.provisioner.map((p: any) => p["local-exec"]);
+      expect(more).toEqual([]);
+      expect(create.when).toBeUndefined();
+      expect(create.command).toBe(hookOf(stack, kind).provisioner[0]["local-exec"].command);
+      const hookKind = kind === "eip-associations" ? "eip" : "virtual-ip";
+      expect(create.environment).toBe(
+        `\${merge({ HWC_BINDINGS_ACTION = "create", HWC_BINDINGS_KIND = "${hookKind}", ` +
+          `HWC_BINDINGS_COUNT = tostring(length(${instances})), HWC_BINDINGS_SETTINGS = jsonencode(self.input) }, ` +
+          `{ for i in range(ceil(length(${instances}) / 200)) : "HWC_BINDINGS_SPECS_\${i}" => ` +
+          `jsonencode({ for k in slice(keys(${instances}), i * 200, min(length(${instances}), (i + 1) * 200)) : ` +
+          `k => ${instances}[k].triggers_replace }) })}`,
+      );
+    }
+  });
+
+  test("a kind without bindings has no create instance, so deploys start no process for it", () => {
+    const { stack } = stackWithConnection();
+    new EipAssociation(stack, "eip-a", { publicipId: EIP_A, portId: PORT_A });
+    expect(createHookOf(stack, "eip-associations").resource.count).toBe(1);
+    expect(createHookOf(stack, "virtual-ip-bindings").resource.count).toBe(0);
   });
 
   test("puts no binding value into the command", () => {
     const json = Testing.synth(buildStack());
     const commands = [...json.matchAll(/"command": "([^"]*)"/g)].map((m) => m[1]);
     expect(commands.length).toBe(4);
+    expect(json).toContain('"environment": "${merge(');
     for (const command of commands) {
       for (const value of [NIC_A, SUBNET, "192.168.0.7", EIP_A, PORT_A, "${"]) expect(command).not.toContain(value);
     }
@@ -67,6 +101,7 @@ describe("HookResource", () => {
   test("iterates over a local, which Terraform evaluates once, not once per instance", () => {
     const json = JSON.parse(Testing.synth(buildStack()));
     for (const [id, resource] of Object.entries(json.resource.terraform_data) as [string, any][]) {
+      if (id.includes("-create")) continue;
       const local = /^\$\{local\.(.+)\}$/.exec(resource.for_each)![1];
       expect(local).toContain(id.includes("eip") ? "eip-associations-map" : "virtual-ip-bindings-map");
       expect(Object.keys(json.locals[local])).toHaveLength(2);

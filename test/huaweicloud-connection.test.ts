@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { HuaweiCloudConnection, VirtualIpBinding } from "../lib";
-import { hookOf, hookResources, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { createHookOf, hookOf, hookResources, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 describe("HuaweiCloudConnection", () => {
   afterEach(() => {
@@ -49,14 +49,29 @@ describe("HuaweiCloudConnection", () => {
     expect(connection.projectId).toBe(PROJECT_ID);
   });
 
-  test("emits both hook resources with both provisioners when it has no binding", () => {
+  test("emits both per-binding hook resources with their destroy provisioner, and no create instance, when it has no binding", () => {
     const { stack } = stackWithConnection();
     const resources = hookResources(stack);
     expect(Object.keys(resources)).toHaveLength(2);
     for (const resource of Object.values(resources)) {
       expect(resource.for_each).toEqual({});
-      expect(resource.provisioner).toHaveLength(2);
-      expect(resource.provisioner[1]["local-exec"].when).toBe("destroy");
+      expect(resource.provisioner).toHaveLength(1);
+      expect(resource.provisioner[0]["local-exec"].when).toBe("destroy");
+    }
+    for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
+      expect(createHookOf(stack, kind).resource.count).toBe(0);
+    }
+  });
+
+  test("passes concurrency to the hooks when set, and checks it", () => {
+    const { stack } = stackWithConnection({ concurrency: 25 });
+    expect(hookOf(stack, "eip-associations").input).toMatchObject({ concurrency: 25 });
+    expect(createHookOf(stack, "eip-associations").resource.input).toMatchObject({ concurrency: 25 });
+    expect(hookOf(stackWithConnection().stack, "eip-associations").input).not.toHaveProperty("concurrency");
+    for (const bad of [0, 51, 2.5]) {
+      expect(() => stackWithConnection({ concurrency: bad })).toThrow(
+        `HuaweiCloudConnection at 'test/cloud': concurrency must be a whole number from 1 to 50, got ${bad}.`,
+      );
     }
   });
 

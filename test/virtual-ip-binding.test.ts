@@ -30,7 +30,7 @@ describe("VirtualIpBinding", () => {
   test("uses the given key and exposes the address of its instance", () => {
     const { stack } = stackWithConnection();
     const vip = new VirtualIpBinding(stack, "web-vip", { ...VALID, key: "web" });
-    const resourceId = Object.keys(JSON.parse(Testing.synth(stack)).resource.terraform_data).find((k) => k.includes("virtual-ip"));
+    const resourceId = Object.keys(JSON.parse(Testing.synth(stack)).resource.terraform_data).find((k) => k.includes("virtual-ip") && !k.includes("-create"));
     expect(vip.resourceAddress).toBe(`terraform_data.${resourceId}["web"]`);
     expect(Object.keys(hookOf(stack, "virtual-ip-bindings").for_each)).toEqual(["web"]);
   });

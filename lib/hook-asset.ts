@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { hookNotBuilt } from "./errors";
-import { HOOK_ENTRY_FILE, HOOK_NODE_OPTIONS } from "./hook/constants";
+import { EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
 
 const ASSET_ID = "hwc-bindings-hook";
 
@@ -27,7 +27,12 @@ export function hookAsset(stack: TerraformStack): TerraformAsset {
   return new TerraformAsset(stack, ASSET_ID, { path: hookSourceDir(), type: AssetType.DIRECTORY });
 }
 
-/** The command the provisioners run, relative to the stack directory where Terraform runs it. */
+/**
+ * The command the provisioners run (with /bin/sh -c, Terraform's default on Linux and macOS),
+ * relative to the stack directory where Terraform runs it. It hands NODE_EXTRA_CA_CERTS over to the
+ * hook under another name (see EXTRA_CA_CERTS_ENV): Node.js would otherwise parse that file at
+ * start-up in every hook process. `$NAME` without braces, which Terraform leaves alone.
+ */
 export function hookCommand(asset: TerraformAsset): string {
-  return ["node", ...HOOK_NODE_OPTIONS, `./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`].join(" ");
+  return `${EXTRA_CA_CERTS_ENV}="$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node ./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`;
 }

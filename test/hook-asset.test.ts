@@ -49,7 +49,7 @@ describe("hook asset", () => {
     const { stack } = stackWithConnection();
     const outdir = Testing.fullSynth(stack);
     const json = fs.readFileSync(path.join(outdir, "stacks", "test", "cdk.tf.json"), "utf8");
-    const command = /"command": "node --jitless \.\/(assets\/[^"]+)"/.exec(json);
+    const command = /"command": "HWC_BINDINGS_EXTRA_CA_CERTS=\\"\$NODE_EXTRA_CA_CERTS\\" NODE_EXTRA_CA_CERTS= node \.\/(assets\/[^"]+)"/.exec(json);
     expect(command).not.toBeNull();
     expect(fs.existsSync(path.join(outdir, "stacks", "test", command![1]))).toBe(true);
     expect(command![1].endsWith(HOOK_ENTRY_FILE)).toBe(true);

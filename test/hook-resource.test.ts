@@ -25,7 +25,9 @@ describe("HookResource", () => {
       const hookKind = kind === "eip-associations" ? "eip" : "virtual-ip";
       expect(provisioners).toEqual([
         {
-          command: expect.stringMatching(/^node --jitless \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/),
+          command: expect.stringMatching(
+            /^HWC_BINDINGS_EXTRA_CA_CERTS="\$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/,
+          ),
           when: "destroy",
           environment: {
             HWC_BINDINGS_ACTION: "destroy",

@@ -37,11 +37,13 @@ export const DEFAULT_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 50;
 
 /**
- * Node.js options of the hook process. --jitless: the hook is short and waits on the network, and
- * without the JIT, node starts in about half the time and CPU (0.035 s instead of 0.07 s on the
- * benchmark machine), which Terraform pays once per destroyed binding.
+ * The provisioner command moves NODE_EXTRA_CA_CERTS into this variable and empties it for the hook
+ * process: Node.js reads and parses that file at every start-up (60 ms per process on the
+ * benchmark machine, whose bundle holds some 150 certificates), before any code runs, even when the
+ * hook talks plain http. The hook adds the file's certificates to the default roots itself, and
+ * only when it opens an https connection.
  */
-export const HOOK_NODE_OPTIONS = ["--jitless"] as const;
+export const EXTRA_CA_CERTS_ENV = "HWC_BINDINGS_EXTRA_CA_CERTS";
 
 /** Credential and tuning variables read from the environment Terraform inherits. */
 export const CREDENTIAL_ENV = {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { eipId, portId, worldSeed } from "../test/helpers/world";
-import { HOOK_MAIN, HOOK_RUN, hookEnv, ROOT, SDK_BASELINE, sdkEnv, type EipTarget } from "./hook-env";
+import { HOOK_RUN, HOOK_SPAWN, hookEnv, ROOT, SDK_BASELINE, sdkEnv, type EipTarget } from "./hook-env";
 import { progress } from "./progress";
 import { cleanEnv, PROBE, probeDir, spawnOk, type TimedRun } from "./spawn-timed";
 import { pairRatios, summarize, type Summary } from "./stats";
@@ -29,7 +29,9 @@ export interface HookCostResult {
     readonly sdkBind: ProcessSample[];
     readonly sdkUnbind: ProcessSample[];
     readonly bareNode: ProcessSample[];
-    /** `node -e "require('dist/lib/hook/run.js')"`: our hook's modules loaded, nothing run. */
+    /** `NODE_EXTRA_CA_CERTS= node -e ""`: bare node as our hook command starts it (see hookCommand). */
+    readonly bareNodeNoExtraCa: ProcessSample[];
+    /** `NODE_EXTRA_CA_CERTS= node -e "require('dist/lib/hook/run.js')"`: our hook's modules loaded, nothing run. */
     readonly oursLoadOnly: ProcessSample[];
     /** `node -e "require(SDK core and VPC)"`: the SDK loaded, nothing run. */
     readonly sdkLoadOnly: ProcessSample[];
@@ -38,6 +40,9 @@ export interface HookCostResult {
   readonly oursTotalMs: Summary;
   readonly sdkTotalMs: Summary;
   readonly bareNodeMs: Summary;
+  readonly bareNodeNoExtraCaMs: Summary;
+  /** NODE_EXTRA_CA_CERTS as the benchmark's environment has it ("" when unset). */
+  readonly extraCaCerts: string;
   readonly oursLoadOnlyMs: Summary;
   readonly sdkLoadOnlyMs: Summary;
   readonly oursProcessMs: Summary;
@@ -77,11 +82,15 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
   const dir = probeDir("hook-cost");
   const node = async (args: string[], env: NodeJS.ProcessEnv) =>
     sample(await spawnOk(process.execPath, ["--require", PROBE, ...args], { env, probeDir: dir, cwd: ROOT }));
+  // Our hook through the provisioners' own command and shell, the probe loaded through NODE_OPTIONS.
+  const hook = async (env: NodeJS.ProcessEnv) =>
+    sample(await spawnOk(HOOK_SPAWN[0], HOOK_SPAWN[1], { env: { ...env, NODE_OPTIONS: `--require ${PROBE}` }, probeDir: dir, cwd: ROOT }));
+  const noExtraCa = (env: NodeJS.ProcessEnv) => ({ ...env, NODE_EXTRA_CA_CERTS: "" });
 
   const ours = async (): Promise<[ProcessSample, ProcessSample]> => {
-    const create = await node([HOOK_MAIN], hookEnv(emulator, "create", target));
+    const create = await hook(hookEnv(emulator, "create", target));
     expectEip(emulator, target, "ACTIVE", "our create hook");
-    const destroy = await node([HOOK_MAIN], hookEnv(emulator, "destroy", target));
+    const destroy = await hook(hookEnv(emulator, "destroy", target));
     expectEip(emulator, target, "DOWN", "our destroy hook");
     return [create, destroy];
   };
@@ -93,7 +102,8 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     return [bind, unbind];
   };
   const bare = () => node(["-e", ""], cleanEnv());
-  const oursLoad = () => node(["-e", `require(${JSON.stringify(HOOK_RUN)})`], cleanEnv());
+  const bareNoExtraCa = () => node(["-e", ""], noExtraCa(cleanEnv()));
+  const oursLoad = () => node(["-e", `require(${JSON.stringify(HOOK_RUN)})`], noExtraCa(cleanEnv()));
   const sdkLoad = () => node(["-e", 'require("@huaweicloud/huaweicloud-sdk-core"); require("@huaweicloud/huaweicloud-sdk-vpc")'], cleanEnv());
 
   const s = {
@@ -102,6 +112,7 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     sdkBind: [] as ProcessSample[],
     sdkUnbind: [] as ProcessSample[],
     bareNode: [] as ProcessSample[],
+    bareNodeNoExtraCa: [] as ProcessSample[],
     oursLoadOnly: [] as ProcessSample[],
     sdkLoadOnly: [] as ProcessSample[],
   };
@@ -118,6 +129,7 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
         o = await ours();
       }
       const b = await bare();
+      const bn = await bareNoExtraCa();
       const ol = await oursLoad();
       const sl = await sdkLoad();
       if (i < 0) continue;
@@ -126,11 +138,12 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
       s.sdkBind.push(k[0]);
       s.sdkUnbind.push(k[1]);
       s.bareNode.push(b);
+      s.bareNodeNoExtraCa.push(bn);
       s.oursLoadOnly.push(ol);
       s.sdkLoadOnly.push(sl);
       progress(
         `hook cost run ${i + 1}/${runs}: ours ${(o[0].wallMs + o[1].wallMs).toFixed(0)} ms, ` +
-          `SDK ${(k[0].wallMs + k[1].wallMs).toFixed(0)} ms, bare node ${b.wallMs.toFixed(0)} ms`,
+          `SDK ${(k[0].wallMs + k[1].wallMs).toFixed(0)} ms, bare node ${b.wallMs.toFixed(0)} ms (${bn.wallMs.toFixed(0)} ms without NODE_EXTRA_CA_CERTS)`,
       );
     }
   } finally {
@@ -154,6 +167,8 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     oursTotalMs,
     sdkTotalMs,
     bareNodeMs: summarize(s.bareNode.map((b) => b.wallMs)),
+    bareNodeNoExtraCaMs: summarize(s.bareNodeNoExtraCa.map((b) => b.wallMs)),
+    extraCaCerts: process.env.NODE_EXTRA_CA_CERTS ?? "",
     oursLoadOnlyMs: summarize(s.oursLoadOnly.map((b) => b.wallMs)),
     sdkLoadOnlyMs: summarize(s.sdkLoadOnly.map((b) => b.wallMs)),
     oursProcessMs: summarize([...s.oursCreate, ...s.oursDestroy].map((p) => p.wallMs)),

@@ -1,8 +1,10 @@
-// How the benchmarks run our hook outside Terraform: `node dist/lib/hook/main.js` with the
-// environment the synthesized provisioners give it (lib/hook/constants.ts HOOK_ENV), for one EIP.
+// How the benchmarks run our hook outside Terraform: dist/lib/hook/main.js through the very command
+// and shell the synthesized provisioners use, with the environment they give it
+// (lib/hook/constants.ts HOOK_ENV), for one EIP: a create of all bindings (here one), or a destroy.
 import * as path from "node:path";
 import type { RunningEmulator } from "../lib/emulator";
-import { HOOK_ENTRY_FILE, HOOK_ENV, type HookAction } from "../lib/hook/constants";
+import { hookCommandFor } from "../lib/hook-asset";
+import { HOOK_ENTRY_FILE, HOOK_ENV, specsVariable, type HookAction } from "../lib/hook/constants";
 import type { EipSpec, HookSettings } from "../lib/hook/types";
 import { cleanEnv } from "./spawn-timed";
 
@@ -13,6 +15,12 @@ export const HOOK_MAIN = path.join(ROOT, "dist", "lib", "hook", HOOK_ENTRY_FILE)
 export const HOOK_RUN = path.join(ROOT, "dist", "lib", "hook", "run.js");
 export const SDK_BASELINE = path.join(__dirname, "sdk-baseline.js");
 export const REGION = "ap-southeast-1";
+
+/**
+ * Terraform's local-exec runs the command with `/bin/sh -c`; so does the benchmark. To load a probe
+ * into the node process it starts, put `--require <probe>` into NODE_OPTIONS.
+ */
+export const HOOK_SPAWN: readonly [string, readonly string[]] = ["/bin/sh", ["-c", hookCommandFor(JSON.stringify(HOOK_MAIN))]];
 
 export interface EipTarget {
   readonly publicipId: string;
@@ -28,11 +36,16 @@ export function hookEnv(emulator: RunningEmulator, action: HookAction, target: E
     deleteTimeoutSeconds: 120,
     maxRetries: 5,
   };
+  const key = "bench/eip";
+  // As the provisioners pass them: a create of all the kind's bindings, a destroy of one.
+  const what =
+    action === "create"
+      ? { [HOOK_ENV.count]: "1", [specsVariable(0)]: JSON.stringify({ [key]: spec }) }
+      : { [HOOK_ENV.key]: key, [HOOK_ENV.spec]: JSON.stringify(spec) };
   return cleanEnv({
     [HOOK_ENV.action]: action,
     [HOOK_ENV.kind]: "eip",
-    [HOOK_ENV.key]: "bench/eip",
-    [HOOK_ENV.spec]: JSON.stringify(spec),
+    ...what,
     [HOOK_ENV.settings]: JSON.stringify(settings),
     HW_ACCESS_KEY: emulator.accessKey,
     HW_SECRET_KEY: emulator.secretKey,

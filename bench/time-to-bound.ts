@@ -3,7 +3,7 @@
 // provider, which first polls 5 s after the bind and then every 10 s (API.md section 2).
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { eipId, portId, worldSeed } from "../test/helpers/world";
-import { HOOK_MAIN, hookEnv, ROOT } from "./hook-env";
+import { HOOK_SPAWN, hookEnv, ROOT } from "./hook-env";
 import { progress } from "./progress";
 import { spawnOk } from "./spawn-timed";
 import { summarize, type Summary } from "./stats";
@@ -53,7 +53,7 @@ export async function benchTimeToBound(delaysMs: readonly number[], runs: number
       for (const [j, bindDelayMs] of delaysMs.entries()) {
         const emulator = emulators[j];
         const target = { publicipId: eipId(i), portId: portId(i) };
-        const run = await spawnOk(process.execPath, [HOOK_MAIN], { env: hookEnv(emulator, "create", target), cwd: ROOT });
+        const run = await spawnOk(HOOK_SPAWN[0], HOOK_SPAWN[1], { env: hookEnv(emulator, "create", target), cwd: ROOT });
         const eip = emulator.state().publicips.find((p) => p.id === target.publicipId);
         if (eip?.status !== "ACTIVE" || eip.port_id !== target.portId) {
           throw new Error(`the create hook exited 0 but EIP ${target.publicipId} is ${eip?.status}`);

@@ -34,5 +34,10 @@ export function hookAsset(stack: TerraformStack): TerraformAsset {
  * start-up in every hook process. `$NAME` without braces, which Terraform leaves alone.
  */
 export function hookCommand(asset: TerraformAsset): string {
-  return `${EXTRA_CA_CERTS_ENV}="$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node ./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`;
+  return hookCommandFor(`./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`);
+}
+
+/** The same command for a hook entry file at `entry` (the benchmarks run dist/lib/hook/main.js so). */
+export function hookCommandFor(entry: string): string {
+  return `${EXTRA_CA_CERTS_ENV}="$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node ${entry}`;
 }

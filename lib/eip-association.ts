@@ -60,6 +60,7 @@ export class EipAssociation extends Construct {
     if (otherPort !== undefined) throw eipAlreadyAssociated(path, "portId", config.portId, otherPort);
 
     this.resourceAddress = hooks.addressOf(this.key);
+    this.createAddress = hooks.createAddress;
     this.publicipId = config.publicipId;
     this.portId = config.portId;
     this.ipVersion = config.ipVersion;

@@ -33,8 +33,16 @@ export interface VirtualIpBindingConfig extends BindingBaseConfig {
 export class VirtualIpBinding extends Construct {
   /** Key of this binding in its connection's hook map. */
   readonly key: string;
-  /** Terraform address of this binding's hook instance, e.g. for `terraform apply -replace=...`. */
+  /**
+   * Terraform address of this binding's own instance, which holds its identity and runs its destroy
+   * hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
+   */
   readonly resourceAddress: string;
+  /**
+   * Terraform address of the instance whose create hook binds all bindings of this kind in the
+   * connection, this one included: the instance that a failed bind taints.
+   */
+  readonly createAddress: string;
   readonly connection: HuaweiCloudConnection;
   readonly nicId: string;
   readonly subnetId: string;
@@ -66,6 +74,7 @@ export class VirtualIpBinding extends Construct {
     if (other !== undefined) throw nicAlreadyHasVirtualIp(path, config.nicId, other);
 
     this.resourceAddress = hooks.addressOf(this.key);
+    this.createAddress = hooks.createAddress;
     this.nicId = config.nicId;
     this.subnetId = config.subnetId;
     this.ipAddress = config.ipAddress;

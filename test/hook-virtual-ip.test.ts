@@ -1,6 +1,8 @@
 import type { RunningEmulator } from "../lib/emulator";
-import { NIC_ID, PROJECT_ID, SUBNET_ID, vipSpec } from "./helpers/hook-env";
+import { runHook } from "../lib/hook/run";
+import { FAST, hookEnv, lines, NIC_ID, PROJECT_ID, settings, SUBNET_ID, vipSpec } from "./helpers/hook-env";
 import { NIC_IP, runAgainst, startSeededEmulator, VIP, writes } from "./helpers/hook-emulator";
+import { json, startStubServer, type Handler, type ReceivedRequest, type StubServer } from "./helpers/hook-stub-server";
 
 let emulator: RunningEmulator;
 
@@ -147,7 +149,11 @@ describe("VirtualIpBinding hook", () => {
       credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: "wrong-secret-key" },
     });
     expect(run.code).toBe(1);
-    expect(emulator.requests()).toHaveLength(1);
+    // The two reads of the first look go out together, and neither is sent again.
+    expect(emulator.requests().map((r) => `${r.method} ${r.path.split("?")[0]} ${r.status}`).sort()).toEqual([
+      "GET /v2.0/ports 401",
+      `GET /v2.0/ports/${NIC_ID} 401`,
+    ]);
     expect(run.text).toContain("HTTP 401 APIGW.0301");
     expect(run.text).not.toContain("wrong-secret-key");
   });
@@ -204,5 +210,78 @@ describe("VirtualIpBinding hook", () => {
     expect(writes(emulator).slice(before)).toEqual([`PUT /v2.0/ports/${NIC_ID}`, vipPortPut, vipPortPut]);
     expect(vipPort()?.allowed_address_pairs).toEqual([]);
     expect(nicPairs()).toEqual(["192.168.0.8"]);
+  });
+});
+
+describe("VirtualIpBinding hook reads", () => {
+  let stub: StubServer;
+  beforeEach(async () => {
+    stub = await startStubServer();
+  });
+  afterEach(() => stub.close());
+
+  const VIP_PORT_ID = "66666666-6666-4666-8666-666666666666";
+  const nicPort = { id: NIC_ID, network_id: SUBNET_ID, mac_address: "fa:16:3e:00:00:01", fixed_ips: [{ ip_address: NIC_IP }], allowed_address_pairs: [{ ip_address: VIP }] };
+  const vipPortBody = { id: VIP_PORT_ID, network_id: SUBNET_ID, fixed_ips: [{ ip_address: VIP }], allowed_address_pairs: [{ ip_address: NIC_IP }] };
+  const isNicRead = (req: ReceivedRequest) => req.url.split("?")[0] === `/v2.0/ports/${NIC_ID}`;
+
+  /**
+   * Holds every request until `n` have arrived, then answers them, those `first` picks before the
+   * others: a hook that waited for one answer before sending the next request would never get it.
+   */
+  function holdUntil(n: number, answer: (req: ReceivedRequest) => Handler, first: (req: ReceivedRequest) => boolean = () => true): Handler {
+    const held: [ReceivedRequest, Parameters<Handler>[1]][] = [];
+    return (req, res) => {
+      held.push([req, res]);
+      if (held.length === n) {
+        const ordered = [...held.filter(([r]) => first(r)), ...held.filter(([r]) => !first(r))];
+        ordered.forEach(([r, out], i) => setTimeout(() => answer(r)(r, out), i * 20));
+      }
+    };
+  }
+
+  async function run(action: "create" | "destroy") {
+    const out = lines();
+    const env = hookEnv({
+      action,
+      spec: vipSpec(),
+      settings: settings(stub.url, { maxRetries: 0, requestTimeoutSeconds: 2 }),
+      credentials: { HW_ACCESS_KEY: "AK", HW_SECRET_KEY: "test-secret-key" },
+    });
+    const code = await runHook(env, out.sink, FAST);
+    return { code, text: out.text() };
+  }
+
+  test("sends the nic read and the virtual ip port search at once", async () => {
+    stub.script(holdUntil(2, (req) => (isNicRead(req) ? json(200, { port: nicPort }) : json(200, { ports: [vipPortBody] }))));
+    const result = await run("create");
+    expect(result.text).toContain(`virtual IP ${VIP} was already bound to NIC ${NIC_ID}; nothing changed`);
+    expect(result.code).toBe(0);
+    expect(stub.received.map((r) => `${r.method} ${r.url.split("?")[0]}`).sort()).toEqual(["GET /v2.0/ports", `GET /v2.0/ports/${NIC_ID}`]);
+  });
+
+  test("counts a nic that is gone as gone whatever the port search answered", async () => {
+    const rejections: unknown[] = [];
+    const record = (reason: unknown) => rejections.push(reason);
+    process.on("unhandledRejection", record);
+    try {
+      const gone = json(404, { NeutronError: { type: "PortNotFound", message: `Port ${NIC_ID} could not be found.`, detail: "" } });
+      // The search fails first, then the NIC read says gone: the failure must neither win nor escape.
+      stub.script(holdUntil(2, (req) => (isNicRead(req) ? gone : json(500, { code: "VPC.0500", message: "boom" })), (req) => !isNicRead(req)));
+      const result = await run("destroy");
+      expect(result.text).toContain(`NIC ${NIC_ID} no longer exists; nothing to unbind`);
+      expect(result.code).toBe(0);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(rejections).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", record);
+    }
+  });
+
+  test("fails with the port search's error when the nic is there", async () => {
+    stub.script(holdUntil(2, (req) => (isNicRead(req) ? json(200, { port: nicPort }) : json(500, { code: "VPC.0500", message: "boom" }))));
+    const result = await run("destroy");
+    expect(result.code).toBe(1);
+    expect(result.text).toMatch(/destroy failed after \d+\.\ds: find virtual IP port: GET \S+ returned HTTP 500 VPC.0500 "boom"; gave up after 1 attempt/);
   });
 });

@@ -297,32 +297,39 @@ function ecsNicPut(ctx: HookContext, job: VirtualIpJob, body: EcsNicVipRequest, 
 
 async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number): Promise<VipState> {
   const { spec, endpoints } = job;
-  let nic: PortView;
-  try {
-    const res = await ctx.client.send({
+  // The two reads do not depend on each other: sent at once, every look at the cloud costs one
+  // round trip instead of two. Both are settled before anything is decided, so neither is left
+  // running (retrying) behind the answer, and a failure of either is always handled.
+  const [nicRead, listRead] = await Promise.allSettled([
+    ctx.client.send({
       operation: "read NIC port",
       method: "GET",
       url: apiUrl(endpoints.vpc, ["v2.0", "ports", spec.nicId]),
       deadline,
-    });
-    nic = portFrom(res.body, "read NIC port");
-  } catch (err) {
-    if (isCloudError(err, 404, "PortNotFound")) {
+    }),
+    ctx.client.send({
+      operation: "find virtual IP port",
+      method: "GET",
+      url: apiUrl(endpoints.vpc, ["v2.0", "ports"], [
+        ["network_id", spec.subnetId],
+        ["fixed_ips", `ip_address=${spec.ipAddress}`],
+      ]),
+      deadline,
+    }),
+  ]);
+  if (nicRead.status === "rejected") {
+    if (isCloudError(nicRead.reason, 404, "PortNotFound")) {
+      // Whatever the list said: without the NIC there is no binding.
       return { nicGone: true };
     }
-    throw err;
+    throw nicRead.reason;
   }
-  const res = await ctx.client.send({
-    operation: "find virtual IP port",
-    method: "GET",
-    url: apiUrl(endpoints.vpc, ["v2.0", "ports"], [
-      ["network_id", spec.subnetId],
-      ["fixed_ips", `ip_address=${spec.ipAddress}`],
-    ]),
-    deadline,
-  });
+  const nic = portFrom(nicRead.value.body, "read NIC port");
+  if (listRead.status === "rejected") {
+    throw listRead.reason;
+  }
   // Filter again here: a server that ignores a query parameter must not make another port match.
-  const vipPort = portsFrom(res.body, "find virtual IP port").find(
+  const vipPort = portsFrom(listRead.value.body, "find virtual IP port").find(
     (p) =>
       p.id !== nic.id &&
       (p.network_id === undefined || p.network_id === spec.subnetId) &&

@@ -270,6 +270,49 @@ describe("errorDetails", () => {
   });
 });
 
+describe("HttpClient shared by a batch", () => {
+  test("keeps as many requests in flight as maxSockets allows, and no more", async () => {
+    let inFlight = 0;
+    let max = 0;
+    const held: (() => void)[] = [];
+    // Holds the first six until all six are there: with fewer sockets they would never be answered.
+    server.script((req, res) => {
+      max = Math.max(max, ++inFlight);
+      res.on("finish", () => inFlight--);
+      held.push(() => json(200, { n: req.url })(req, res));
+      if (held.length >= 6) held.splice(0).forEach((answer) => answer());
+    });
+    const timing = fakeTiming({ requestTimeoutMs: 2_000 });
+    const logger = new Logger("[t]", (l) => log.push(l), [], timing, timing.now());
+    const c = new HttpClient({ credentials: AKSK, projectId: PROJECT_ID, maxRetries: 0, timing, log: logger, maxSockets: 6 });
+    try {
+      const url = (i: number) => apiUrl(new URL(server.url), ["v1", PROJECT_ID, "publicips", String(i)]);
+      const answers = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => c.send({ operation: "read EIP", method: "GET", url: url(i), deadline: timing.now() + 60_000 })),
+      );
+      expect(answers).toHaveLength(12);
+      expect(max).toBe(6);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("logs a retry under the binding whose view sent it", async () => {
+    server.script(json(503, { code: "VPC.0500", message: "busy" }), json(200, {}));
+    const timing = fakeTiming();
+    const c = client(timing);
+    const own: string[] = [];
+    const view = c.loggingTo(new Logger("[hwc-bindings eip web-3]", (l) => own.push(l), [], timing, timing.now()));
+    try {
+      await view.send({ operation: "read EIP", method: "GET", url: apiUrl(new URL(server.url), ["x"]), deadline: timing.now() + 60_000 });
+    } finally {
+      c.close();
+    }
+    expect(own).toEqual([expect.stringMatching(/^\[hwc-bindings eip web-3\] read EIP: GET \S+ returned HTTP 503 VPC.0500; retry 1 of 3 in /)]);
+    expect(log).toEqual([]);
+  });
+});
+
 describe("apiUrl", () => {
   test("joins a base path prefix and encodes segments and query", () => {
     expect(apiUrl(new URL("https://gw.example.com/vpc/"), ["v2.0", "ports"], [["fixed_ips", "ip_address=10.0.0.7"]]).href).toBe(

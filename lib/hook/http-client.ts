@@ -25,6 +25,11 @@ export interface ApiResponse {
   readonly requestId?: string;
 }
 
+/** What a binding operation needs of the client. */
+export interface ApiSender {
+  send(call: ApiCall): Promise<ApiResponse>;
+}
+
 export interface HttpClientOptions {
   readonly credentials: Credentials;
   /** Sent as X-Project-Id: the Neutron /v2.0 paths carry no project, and AK/SK needs one. */
@@ -36,8 +41,17 @@ export interface HttpClientOptions {
    */
   readonly maxRetries: number;
   readonly timing: Timing;
+  /** Where retry lines go, unless a call is sent through a view of loggingTo(). */
   readonly log: Logger;
+  /**
+   * Connections kept open to one host, per scheme. A binding sends at most two requests at once
+   * (a virtual IP's two reads); a batch needs two per binding it runs at the same time.
+   * @default DEFAULT_MAX_SOCKETS
+   */
+  readonly maxSockets?: number;
 }
+
+export const DEFAULT_MAX_SOCKETS = 4;
 
 /** Errors that say nothing about the request itself: the same request may well succeed later. */
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -86,11 +100,23 @@ class ExchangeFailure extends Error {
   }
 }
 
-export class HttpClient {
-  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+export class HttpClient implements ApiSender {
+  private readonly maxSockets: number;
+  private readonly httpAgent: http.Agent;
   private secure?: { readonly transport: typeof Https; readonly agent: Https.Agent };
 
-  constructor(private readonly options: HttpClientOptions) {}
+  constructor(private readonly options: HttpClientOptions) {
+    this.maxSockets = options.maxSockets ?? DEFAULT_MAX_SOCKETS;
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: this.maxSockets });
+  }
+
+  /**
+   * A sender over this client's connections whose retry lines go to `log`: the bindings of a batch
+   * share one client, and each line still names the binding it is about.
+   */
+  loggingTo(log: Logger): ApiSender {
+    return { send: (call) => this.send(call, log) };
+  }
 
   /** Frees the kept-alive sockets so the process can exit at once. */
   close(): void {
@@ -105,7 +131,7 @@ export class HttpClient {
   private secureTransport(): { transport: typeof Https; agent: Https.Agent } {
     if (!this.secure) {
       const transport = require("node:https") as typeof Https;
-      this.secure = { transport, agent: new transport.Agent({ keepAlive: true, maxSockets: 4 }) };
+      this.secure = { transport, agent: new transport.Agent({ keepAlive: true, maxSockets: this.maxSockets }) };
     }
     return this.secure;
   }
@@ -116,7 +142,7 @@ export class HttpClient {
    * GaveUpError (retries or time ran out), NetworkError (a failure no retry can cure) or
    * NotSentError (no time was left to send it at all).
    */
-  async send(call: ApiCall): Promise<ApiResponse> {
+  async send(call: ApiCall, log: Logger = this.options.log): Promise<ApiResponse> {
     const { timing, maxRetries } = this.options;
     const payload = call.body === undefined ? "" : JSON.stringify(call.body);
     let previous: CloudApiError | NetworkError | undefined;
@@ -179,7 +205,7 @@ export class HttpClient {
       if (timing.now() + delay >= call.deadline) {
         throw new GaveUpError(attempt, failure, `the next retry, in ${seconds(delay)}, would pass the operation's deadline`);
       }
-      this.options.log.info(
+      log.info(
         throttled
           ? `${call.operation}: ${shortReason(failure)}; throttled, retrying until the operation's time runs out: attempt ${attempt + 1} in ${seconds(delay)}`
           : `${call.operation}: ${shortReason(failure)}; retry ${counted} of ${maxRetries} in ${seconds(delay)}`,

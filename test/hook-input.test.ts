@@ -9,6 +9,12 @@ function job(spec: unknown, s: unknown = settings(LOCAL), extra: Record<string, 
   return readJob(hookEnv({ kind, spec, settings: s, extra }));
 }
 
+/** The spec of the one binding of a single-form job. */
+function specOf(j: ReturnType<typeof readJob>) {
+  expect(j.bindings).toHaveLength(1);
+  return j.bindings[0].spec;
+}
+
 function usage(fn: () => unknown): string {
   try {
     fn();
@@ -24,7 +30,7 @@ describe("readJob", () => {
     const j = job(vipSpec({ reverseBinding: true }));
     expect(j.kind).toBe("virtual-ip");
     expect(j.action).toBe("create");
-    expect(j.spec).toEqual(vipSpec({ reverseBinding: true }));
+    expect(specOf(j)).toEqual(vipSpec({ reverseBinding: true }));
     expect(j.settings).toMatchObject({ createTimeoutSeconds: 10, deleteTimeoutSeconds: 10, maxRetries: 2 });
     expect(j.endpoints.ecs.href).toBe("http://127.0.0.1:9999/");
   });
@@ -32,7 +38,7 @@ describe("readJob", () => {
   test("reads an eip job", () => {
     const j = job(eipSpec({ ipVersion: 6 }), settings(LOCAL), {}, "eip");
     expect(j.kind).toBe("eip");
-    expect(j.spec).toEqual(eipSpec({ ipVersion: 6 }));
+    expect(specOf(j)).toEqual(eipSpec({ ipVersion: 6 }));
   });
 
   test("accepts numbers and booleans written as strings", () => {
@@ -40,14 +46,14 @@ describe("readJob", () => {
       vipSpec({ reverseBinding: "false" }),
       settings(LOCAL, { createTimeoutSeconds: "30", deleteTimeoutSeconds: "0.5", maxRetries: "0" }),
     );
-    expect(j.spec).toMatchObject({ reverseBinding: false });
+    expect(specOf(j)).toMatchObject({ reverseBinding: false });
     expect(j.settings).toMatchObject({ createTimeoutSeconds: 30, deleteTimeoutSeconds: 0.5, maxRetries: 0 });
-    expect(job(eipSpec({ ipVersion: "4" }), settings(LOCAL), {}, "eip").spec).toMatchObject({ ipVersion: 4 });
+    expect(specOf(job(eipSpec({ ipVersion: "4" }), settings(LOCAL), {}, "eip"))).toMatchObject({ ipVersion: 4 });
   });
 
   test("treats null optional fields as absent", () => {
-    expect(job(vipSpec({ reverseBinding: null })).spec).not.toHaveProperty("reverseBinding");
-    expect(job(eipSpec({ ipVersion: null }), settings(LOCAL), {}, "eip").spec).not.toHaveProperty("ipVersion");
+    expect(specOf(job(vipSpec({ reverseBinding: null })))).not.toHaveProperty("reverseBinding");
+    expect(specOf(job(eipSpec({ ipVersion: null }), settings(LOCAL), {}, "eip"))).not.toHaveProperty("ipVersion");
   });
 
   test("keeps a path prefix of an endpoint", () => {

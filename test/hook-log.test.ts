@@ -25,5 +25,7 @@ describe("Logger", () => {
 
   test("leaves out missing prefix parts", () => {
     expect(logPrefix(undefined, "")).toBe("[hwc-bindings]");
+    // A create of all bindings of a kind has no key.
+    expect(logPrefix("eip", undefined)).toBe("[hwc-bindings eip]");
   });
 });

@@ -2,10 +2,11 @@ import { execFile, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { RunningEmulator } from "../lib/emulator";
+import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENTRY_FILE } from "../lib/hook/constants";
-import { eipSpec, hookEnv, PORT_ID, PUBLICIP_ID, settings, vipSpec } from "./helpers/hook-env";
+import { batchEnv, eipSpec, hookEnv, PORT_ID, PUBLICIP_ID, settings, vipSpec } from "./helpers/hook-env";
 import { runAgainst, startSeededEmulator } from "./helpers/hook-emulator";
+import { eipId, portId, worldSeed } from "./helpers/world";
 
 const HOOK_DIR = path.join(__dirname, "..", "lib", "hook");
 
@@ -85,6 +86,31 @@ describe("hook main", () => {
     expect(result.stderr).toMatch(/\[hwc-bindings virtual-ip web\] create done in \d+\.\ds: bound virtual IP .*\n$/);
     expect(result.stderr).not.toContain(emulator.secretKey);
     expect(result.code).toBe(0);
+  });
+
+  test("binds every binding of a create of all bindings, ending with one summary line", async () => {
+    const world = await startEmulator({ seed: worldSeed(3), bindDelayMs: 0 });
+    try {
+      const specs = Object.fromEntries([0, 1, 2].map((i) => [`web/eip-${i}`, eipSpec({ publicipId: eipId(i), portId: portId(i) })]));
+      const result = await hook(
+        batchEnv({
+          kind: "eip",
+          specs,
+          settings: settings(world.url),
+          credentials: { HW_ACCESS_KEY: world.accessKey, HW_SECRET_KEY: world.secretKey },
+        }),
+      );
+      const all = result.stderr.trim().split("\n");
+      for (const i of [0, 1, 2]) {
+        expect(all).toContainEqual(expect.stringMatching(new RegExp(`^\\[hwc-bindings eip web/eip-${i}\\] create done in \\d+\\.\\ds: bound EIP`)));
+      }
+      expect(all[all.length - 1]).toMatch(/^\[hwc-bindings eip\] create done in \d+\.\ds: 3 bindings: 3 bound$/);
+      expect(result.stderr).not.toContain(world.secretKey);
+      expect(result.code).toBe(0);
+      expect(world.state().publicips.map((p) => p.port_id)).toEqual([0, 1, 2].map(portId));
+    } finally {
+      await world.close();
+    }
   });
 
   test("exits 1 when the cloud refuses, without printing secrets", async () => {

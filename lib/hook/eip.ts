@@ -2,15 +2,15 @@
 // Terraform provider: ACTIVE and DOWN are settled, BIND_ERROR and ERROR are failures, anything
 // else is still moving. An EIP bound to another port is never taken from it, and a destroy unbinds
 // only from the declared port.
-import { budget, type Budget, type HookContext } from "./context";
+import { budget, type Budget, type HookContext, type Outcome } from "./context";
 import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
-import type { HookJob } from "./input";
+import type { BindingJob } from "./input";
 import { nextInterval, waitUntil, type Observation } from "./poll";
 import { seconds } from "./timing";
 import type { PublicIpUpdateRequest } from "./types";
 
-export type EipJob = Extract<HookJob, { kind: "eip" }>;
+export type EipJob = Extract<BindingJob, { kind: "eip" }>;
 
 /** The fields of a publicip body the hook decides on. */
 interface EipView {
@@ -23,7 +23,7 @@ interface EipView {
 const SETTLED = new Set(["ACTIVE", "DOWN"]);
 const FAILED = new Set(["BIND_ERROR", "ERROR"]);
 
-export async function createEip(ctx: HookContext, job: EipJob): Promise<string> {
+export async function createEip(ctx: HookContext, job: EipJob): Promise<Outcome> {
   const { spec, settings } = job;
   const create = budget(ctx, "createTimeoutSeconds", settings.createTimeoutSeconds);
   const versionNote = spec.ipVersion === undefined ? "" : ` as IPv${spec.ipVersion}`;
@@ -54,7 +54,7 @@ export async function createEip(ctx: HookContext, job: EipJob): Promise<string> 
     eip = await convert(ctx, job, create, spec.ipVersion, eip);
   }
   if (eip.portId === spec.portId && eip.status === "ACTIVE") {
-    return `EIP ${name(job, eip)} was already bound to port ${spec.portId}; nothing changed`;
+    return { summary: `EIP ${name(job, eip)} was already bound to port ${spec.portId}; nothing changed`, changed: false };
   }
 
   let accepted = false;
@@ -78,7 +78,7 @@ export async function createEip(ctx: HookContext, job: EipJob): Promise<string> 
         return e.status === "ACTIVE" && e.portId === spec.portId ? { done: true } : { done: false, status: describe(e) };
       },
     });
-    return `bound EIP ${name(job, bound)} to port ${spec.portId}`;
+    return { summary: `bound EIP ${name(job, bound)} to port ${spec.portId}`, changed: true };
   } catch (err) {
     if (err instanceof RefusedError || (!accepted && (err instanceof CloudApiError || err instanceof NotSentError))) {
       // The bind was refused or never sent: the cloud bound nothing, so there is nothing to undo.
@@ -88,21 +88,22 @@ export async function createEip(ctx: HookContext, job: EipJob): Promise<string> 
   }
 }
 
-export async function destroyEip(ctx: HookContext, job: EipJob): Promise<string> {
+export async function destroyEip(ctx: HookContext, job: EipJob): Promise<Outcome> {
   const { spec, settings } = job;
   const destroy = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
   ctx.log.info(`destroy: unbind EIP ${spec.publicipId} from port ${spec.portId}`);
   const eip = await settled(ctx, job, destroy, await readEip(ctx, job, destroy.deadline));
+  const gone = { summary: `EIP ${spec.publicipId} no longer exists; nothing to unbind`, changed: false };
   if (eip === undefined) {
-    return `EIP ${spec.publicipId} no longer exists; nothing to unbind`;
+    return gone;
   }
   if (eip.portId !== spec.portId) {
     const where = eip.portId === undefined ? "not bound to any port" : `bound to port ${eip.portId}`;
-    return `EIP ${name(job, eip)} is ${where}, not to port ${spec.portId}; nothing to unbind`;
+    return { summary: `EIP ${name(job, eip)} is ${where}, not to port ${spec.portId}; nothing to unbind`, changed: false };
   }
   return (await unbindAndWait(ctx, job, destroy)) === "gone"
-    ? `EIP ${spec.publicipId} no longer exists; nothing to unbind`
-    : `unbound EIP ${name(job, eip)} from port ${spec.portId}`;
+    ? gone
+    : { summary: `unbound EIP ${name(job, eip)} from port ${spec.portId}`, changed: true };
 }
 
 /** The EIP is someone else's: a create fails without touching it, and without an undo. */

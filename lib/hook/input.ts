@@ -1,20 +1,56 @@
 // Reads and validates what the provisioner passes in. Terraform's jsonencode keeps a dynamic value's
 // types, but a map that went through a string-typed expression arrives with every number and
 // boolean as a string: accept "30" for 30 and "true" for true, and nothing looser.
+//
+// Two forms: one binding (a destroy, or a create of one) in HWC_BINDINGS_KEY and HWC_BINDINGS_SPEC;
+// or a create of every binding of a kind, HWC_BINDINGS_COUNT of them, their specs in
+// HWC_BINDINGS_SPECS_0, _1, ... as { key: spec } objects of at most SPECS_PER_VARIABLE each.
 import { isIP } from "node:net";
-import { ACTIONS, ALLOW_INSECURE_HTTP_ENV, BINDING_KINDS, HOOK_ENV, type HookAction } from "./constants";
-import { UsageError } from "./errors";
+import {
+  ACTIONS,
+  ALLOW_INSECURE_HTTP_ENV,
+  BINDING_KINDS,
+  DEFAULT_CONCURRENCY,
+  HOOK_ENV,
+  MAX_CONCURRENCY,
+  SPECS_PER_VARIABLE,
+  SPECS_VARIABLE_PREFIX,
+  specsVariable,
+  type BindingKind,
+  type HookAction,
+} from "./constants";
+import { plural, UsageError } from "./errors";
 import type { EipSpec, HookSettings, VirtualIpSpec } from "./types";
+
+type Endpoints = { readonly ecs: URL; readonly vpc: URL };
 
 interface Common {
   readonly action: HookAction;
   readonly key: string;
   readonly settings: HookSettings;
-  readonly endpoints: { readonly ecs: URL; readonly vpc: URL };
+  readonly endpoints: Endpoints;
 }
-export type HookJob =
+/** One binding: what the creates and destroys of virtual-ip.ts and eip.ts work on. */
+export type BindingJob =
   | (Common & { readonly kind: "virtual-ip"; readonly spec: VirtualIpSpec })
   | (Common & { readonly kind: "eip"; readonly spec: EipSpec });
+
+/** Everything one hook process is to do. */
+export interface HookJob {
+  readonly action: HookAction;
+  readonly kind: BindingKind;
+  readonly settings: HookSettings;
+  readonly endpoints: Endpoints;
+  /** Bindings worked on at the same time: settings.concurrency, or DEFAULT_CONCURRENCY. */
+  readonly concurrency: number;
+  /**
+   * True for the form of a create of all bindings (HWC_BINDINGS_COUNT), whose run ends with a
+   * summary of them all; false for one binding in HWC_BINDINGS_KEY and HWC_BINDINGS_SPEC.
+   */
+  readonly batch: boolean;
+  /** One for the single form, HWC_BINDINGS_COUNT (possibly none) for a batch, in the order given. */
+  readonly bindings: readonly BindingJob[];
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[0-9a-f]{32}$/i;
@@ -63,15 +99,19 @@ function jsonObject(env: NodeJS.ProcessEnv, name: string): Record<string, unknow
   return parsed as Record<string, unknown>;
 }
 
-/** Reads the fields of one JSON object, each error naming `<variable>.<field>`. */
+/**
+ * Reads the fields of one JSON object, each error naming `<variable>.<field>` (the variable may be
+ * `HWC_BINDINGS_SPECS_0["web"]`), followed by `note` when given.
+ */
 class Fields {
   constructor(
     private readonly variable: string,
     private readonly obj: Record<string, unknown>,
+    private readonly note = "",
   ) {}
 
   private fail(field: string, what: string, value: unknown): never {
-    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.`);
+    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.${this.note}`);
   }
 
   /** null counts as absent: jsonencode writes an unset optional attribute as null. */
@@ -123,6 +163,10 @@ class Fields {
 
   optionalNumber(field: string, what: string, ok: (n: number) => boolean): number | undefined {
     return this.raw(field) === undefined ? undefined : this.number(field, false, `${what} (or absent)`, ok);
+  }
+
+  optionalInteger(field: string, what: string, ok: (n: number) => boolean): number | undefined {
+    return this.raw(field) === undefined ? undefined : this.number(field, true, `${what} (or absent)`, ok);
   }
 
   optionalIpVersion(field: string): 4 | 6 | undefined {
@@ -186,7 +230,7 @@ function allowInsecureHttp(env: NodeJS.ProcessEnv): boolean {
 
 const UUID_WHAT = "a UUID (8-4-4-4-12 hex digits)";
 
-function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoints: Common["endpoints"] } {
+function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoints: Endpoints } {
   const f = new Fields(HOOK_ENV.settings, jsonObject(env, HOOK_ENV.settings));
   const insecure = allowInsecureHttp(env);
   const ecs = f.endpoint("ecsEndpoint", insecure);
@@ -210,8 +254,17 @@ function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoin
     `a number of seconds above 0 and at most ${MAX_REQUEST_TIMEOUT_SECONDS}`,
     (n) => n > 0 && n <= MAX_REQUEST_TIMEOUT_SECONDS,
   );
+  const concurrency = f.optionalInteger(
+    "concurrency",
+    `a whole number from 1 to ${MAX_CONCURRENCY}`,
+    (n) => n >= 1 && n <= MAX_CONCURRENCY,
+  );
   return {
-    settings: requestTimeoutSeconds === undefined ? settings : { ...settings, requestTimeoutSeconds },
+    settings: {
+      ...settings,
+      ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
+      ...(concurrency === undefined ? {} : { concurrency }),
+    },
     endpoints: { ecs, vpc },
   };
 }
@@ -239,15 +292,144 @@ function readEipSpec(f: Fields): EipSpec {
   };
 }
 
+function readSpec(kind: BindingKind, f: Fields): VirtualIpSpec | EipSpec {
+  return kind === "virtual-ip" ? readVirtualIpSpec(f) : readEipSpec(f);
+}
+
+/** Closes every message about the batch variables, which no user writes by hand. */
+const SET_BY_PROVISIONERS =
+  " These variables are set by the provisioners that HuaweiCloudConnection synthesizes: run the hook from them.";
+
+/** A whole number without sign, leading zeros or exponent, as tostring(length(...)) writes it. */
+const COUNT = /^(0|[1-9]\d*)$/;
+
+/** The keys and specs of a create of all bindings of a kind, in the order of the variables. */
+function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; spec: VirtualIpSpec | EipSpec }[] {
+  const countText = (env[HOOK_ENV.count] ?? "").trim();
+  const count = COUNT.test(countText) ? Number(countText) : NaN;
+  if (!Number.isSafeInteger(count)) {
+    throw new UsageError(`${HOOK_ENV.count} must be a whole number of bindings (0 or more), got ${show(env[HOOK_ENV.count])}.${SET_BY_PROVISIONERS}`);
+  }
+  for (const name of [HOOK_ENV.key, HOOK_ENV.spec]) {
+    if (env[name] !== undefined) {
+      throw new UsageError(
+        `${name} is set together with ${HOOK_ENV.count}, got ${show(env[name])}: a create of all bindings takes ` +
+          `their keys and specs from ${SPECS_VARIABLE_PREFIX}<i> only.${SET_BY_PROVISIONERS}`,
+      );
+    }
+  }
+  const chunks = Math.ceil(count / SPECS_PER_VARIABLE);
+  const expected =
+    chunks === 0
+      ? `no ${SPECS_VARIABLE_PREFIX}<i>`
+      : chunks === 1
+        ? specsVariable(0)
+        : `${specsVariable(0)} to ${specsVariable(chunks - 1)}`;
+  const needs = `${HOOK_ENV.count} is ${count}, which needs ${expected} (${SPECS_PER_VARIABLE} bindings a variable)`;
+  for (const name of specsVariablesIn(env)) {
+    if (!isChunk(name, chunks)) {
+      throw new UsageError(`${name} is set, but ${needs}.${SET_BY_PROVISIONERS}`);
+    }
+  }
+
+  const bindings: { key: string; spec: VirtualIpSpec | EipSpec }[] = [];
+  const seenIn = new Map<string, string>();
+  let projectId: { value: string; where: string } | undefined;
+  for (let i = 0; i < chunks; i++) {
+    const name = specsVariable(i);
+    if (env[name] === undefined || env[name].trim() === "") {
+      throw new UsageError(`${name} is not set, but ${needs}.${SET_BY_PROVISIONERS}`);
+    }
+    const chunk = jsonObject(env, name);
+    const entries = Object.entries(chunk);
+    if (entries.length > SPECS_PER_VARIABLE) {
+      throw new UsageError(
+        `${name} must hold at most ${SPECS_PER_VARIABLE} bindings, got ${entries.length}.${SET_BY_PROVISIONERS}`,
+      );
+    }
+    for (const [key, value] of entries) {
+      const where = `${name}[${JSON.stringify(key)}]`;
+      if (key.trim() === "") {
+        throw new UsageError(`${name} must have a non-blank key for each binding, got ${show(key)}.${SET_BY_PROVISIONERS}`);
+      }
+      const first = seenIn.get(key);
+      if (first !== undefined) {
+        throw new UsageError(
+          `${where} repeats the key of ${first}, got ${show(key)} twice: each binding must appear once.${SET_BY_PROVISIONERS}`,
+        );
+      }
+      seenIn.set(key, where);
+      if (value === null || typeof value !== "object" || Array.isArray(value)) {
+        throw new UsageError(`${where} must be a JSON object (the binding's spec), got ${show(value)}.${SET_BY_PROVISIONERS}`);
+      }
+      const spec = readSpec(kind, new Fields(where, value as Record<string, unknown>, SET_BY_PROVISIONERS));
+      // One process signs every request with one X-Project-Id: its bindings share one connection.
+      if (projectId === undefined) {
+        projectId = { value: spec.projectId, where };
+      } else if (spec.projectId !== projectId.value) {
+        throw new UsageError(
+          `${where}.projectId must be the project of ${projectId.where}, ${projectId.value}, got ${show(spec.projectId)}: ` +
+            `one create hook binds the bindings of one connection.${SET_BY_PROVISIONERS}`,
+        );
+      }
+      bindings.push({ key, spec });
+    }
+  }
+  if (bindings.length !== count) {
+    throw new UsageError(
+      `${HOOK_ENV.count} must equal the number of bindings in ${expected}, got ${count} for ` +
+        `${plural(bindings.length, "binding")} (a key repeated within one variable counts once).${SET_BY_PROVISIONERS}`,
+    );
+  }
+  return bindings;
+}
+
+function specsVariablesIn(env: NodeJS.ProcessEnv): string[] {
+  return Object.keys(env)
+    .filter((name) => name.startsWith(SPECS_VARIABLE_PREFIX) && env[name] !== undefined)
+    .sort();
+}
+
+/** HWC_BINDINGS_SPECS_<i> for i in 0..chunks-1, spelled as specsVariable spells it. */
+function isChunk(name: string, chunks: number): boolean {
+  const index = name.slice(SPECS_VARIABLE_PREFIX.length);
+  return COUNT.test(index) && Number(index) < chunks;
+}
+
 /** Everything the hook needs from its environment except credentials; throws UsageError. */
 export function readJob(env: NodeJS.ProcessEnv): HookJob {
   const action = oneOf(env, HOOK_ENV.action, ACTIONS);
   const kind = oneOf(env, HOOK_ENV.kind, BINDING_KINDS);
-  const key = requireEnv(env, HOOK_ENV.key);
-  const spec = new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec));
+  const batch = env[HOOK_ENV.count] !== undefined;
+  if (batch && action !== "create") {
+    throw new UsageError(
+      `${HOOK_ENV.count} is set for a ${action}, got ${show(env[HOOK_ENV.count])}: a ${action} works on one binding, ` +
+        `given in ${HOOK_ENV.key} and ${HOOK_ENV.spec}.${SET_BY_PROVISIONERS}`,
+    );
+  }
+  let entries: { key: string; spec: VirtualIpSpec | EipSpec }[];
+  if (batch) {
+    entries = readBatch(env, kind);
+  } else {
+    const [stray] = specsVariablesIn(env);
+    if (stray !== undefined) {
+      throw new UsageError(
+        `${stray} is set but ${HOOK_ENV.count} is not: a create of all bindings needs both.${SET_BY_PROVISIONERS}`,
+      );
+    }
+    const key = requireEnv(env, HOOK_ENV.key);
+    entries = [{ key, spec: readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec))) }];
+  }
   const { settings, endpoints } = readSettings(env);
-  const common = { action, key, settings, endpoints };
-  return kind === "virtual-ip"
-    ? { ...common, kind, spec: readVirtualIpSpec(spec) }
-    : { ...common, kind, spec: readEipSpec(spec) };
+  // readSpec read every spec as one of `kind`: the pairing the union cannot see.
+  const bindings = entries.map(({ key, spec }) => ({ action, kind, key, settings, endpoints, spec }) as BindingJob);
+  return {
+    action,
+    kind,
+    settings,
+    endpoints,
+    concurrency: settings.concurrency ?? DEFAULT_CONCURRENCY,
+    batch,
+    bindings,
+  };
 }

@@ -9,6 +9,7 @@ import { runHook } from "./run";
 // so that even then the output is one line without secrets and the exit code is 1.
 function crash(err: unknown): void {
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  // A create of all bindings of a kind sets no key: logPrefix leaves it out and names the kind.
   const prefix = logPrefix(process.env[HOOK_ENV.kind], process.env[HOOK_ENV.key]);
   process.stderr.write(`${redact(`${prefix} unexpected error: ${message}`, secretsIn(process.env)).replace(/[\r\n]+/g, " ")}\n`);
   process.exit(1);

@@ -1,18 +1,25 @@
-// One hook run: read the environment, do the one action, print one summary line, return the exit
-// code. Every failure, expected or not, ends here as one line and a code, never as a stack trace.
+// One hook run: read the environment, do the work, print how it ended, return the exit code. Every
+// failure, expected or not, ends here as one line and a code, never as a stack trace.
+//
+// One binding (a destroy, or a create of one) ends with its own summary line. A create of all
+// bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
+// key and ending with its own summary line, and ends with one line about them all.
 import { EXIT, HOOK_ENV } from "./constants";
-import type { HookContext } from "./context";
+import type { HookContext, Outcome } from "./context";
 import { readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
-import { CloudApiError, HookError, UsageError } from "./errors";
-import { HttpClient } from "./http-client";
-import { readJob } from "./input";
+import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./errors";
+import { DEFAULT_MAX_SOCKETS, HttpClient } from "./http-client";
+import { readJob, type BindingJob, type HookJob } from "./input";
 import { Logger, logPrefix, stderrSink, type LogSink } from "./log";
 import { DEFAULT_TIMING, type Timing } from "./timing";
 import { createVirtualIp, destroyVirtualIp } from "./virtual-ip";
 
 /** Test seams only: the defaults are the production clock, jitter and intervals. */
 export type RunOptions = Partial<Timing>;
+
+/** Failed keys named in a batch's summary line; each failed binding has its own line above it. */
+const FAILED_KEYS_SHOWN = 10;
 
 /**
  * Runs the hook described by `env` (the HWC_BINDINGS_* variables and the credentials) and
@@ -24,39 +31,36 @@ export async function runHook(
   options: RunOptions = {},
 ): Promise<number> {
   const timing: Timing = { ...DEFAULT_TIMING, ...options };
-  const startedAt = timing.now();
-  const logger = new Logger(
-    logPrefix(env[HOOK_ENV.kind], env[HOOK_ENV.key]),
-    log,
-    secretsIn(env),
-    timing,
-    startedAt,
-  );
+  const secrets = secretsIn(env);
+  // The key is absent for a create of all bindings: the prefix then names the kind only.
+  const logger = new Logger(logPrefix(env[HOOK_ENV.kind], env[HOOK_ENV.key]), log, secrets, timing, timing.now());
   let client: HttpClient | undefined;
-  let credentials: Credentials | undefined;
   try {
     const job = readJob(env);
-    credentials = readCredentials(env);
-    const { requestTimeoutSeconds } = job.settings;
+    if (job.bindings.length === 0) {
+      logger.info(`${job.action} done in ${logger.elapsed()}: no bindings, nothing to do`);
+      return EXIT.ok;
+    }
+    const credentials = readCredentials(env);
+    const { requestTimeoutSeconds, maxRetries } = job.settings;
     client = new HttpClient({
       credentials,
-      projectId: job.spec.projectId,
-      maxRetries: job.settings.maxRetries,
+      // One connection's bindings share their project (readJob checks it).
+      projectId: job.bindings[0].spec.projectId,
+      maxRetries,
       timing: requestTimeoutSeconds === undefined ? timing : { ...timing, requestTimeoutMs: requestTimeoutSeconds * 1000 },
       log: logger,
+      maxSockets: job.batch ? Math.max(DEFAULT_MAX_SOCKETS, 2 * job.concurrency) : DEFAULT_MAX_SOCKETS,
     });
-    const ctx: HookContext = { client, timing, log: logger };
-    const summary =
-      job.kind === "virtual-ip"
-        ? await (job.action === "create" ? createVirtualIp(ctx, job) : destroyVirtualIp(ctx, job))
-        : await (job.action === "create" ? createEip(ctx, job) : destroyEip(ctx, job));
-    logger.info(`${job.action} done in ${logger.elapsed()}: ${summary}`);
-    return EXIT.ok;
+    const run: Run = { client, credentials, timing };
+    if (!job.batch) {
+      const result = await runBinding(run, job.bindings[0], logger);
+      return result.ok ? EXIT.ok : result.exitCode;
+    }
+    return await runBatch(run, job, logger, (key) => new Logger(logPrefix(job.kind, key), log, secrets, timing, timing.now()));
   } catch (err) {
     if (err instanceof UsageError) {
       logger.info(`bad input: ${err.message}`);
-    } else if (err instanceof HookError) {
-      logger.info(`${env[HOOK_ENV.action] ?? "hook"} failed after ${logger.elapsed()}: ${err.message}${hint(err, credentials)}`);
     } else {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       logger.info(`${env[HOOK_ENV.action] ?? "hook"} failed after ${logger.elapsed()}: unexpected error: ${message}`);
@@ -67,14 +71,122 @@ export async function runHook(
   }
 }
 
+/** What the bindings of one run share. */
+interface Run {
+  readonly client: HttpClient;
+  readonly credentials: Credentials;
+  readonly timing: Timing;
+}
+
+type Result =
+  | { readonly ok: true; readonly changed: boolean }
+  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean };
+
+/** One binding's whole operation, ending with its summary line under its own prefix. Never rejects. */
+async function runBinding(run: Run, binding: BindingJob, log: Logger): Promise<Result> {
+  const ctx: HookContext = { client: run.client.loggingTo(log), timing: run.timing, log };
+  try {
+    const outcome = await operate(ctx, binding);
+    log.info(`${binding.action} done in ${log.elapsed()}: ${outcome.summary}`);
+    return { ok: true, changed: outcome.changed };
+  } catch (err) {
+    if (err instanceof HookError) {
+      log.info(`${binding.action} failed after ${log.elapsed()}: ${err.message}${hint(err, run.credentials)}`);
+    } else {
+      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+      log.info(`${binding.action} failed after ${log.elapsed()}: unexpected error: ${message}`);
+    }
+    return {
+      ok: false,
+      exitCode: err instanceof HookError ? err.exitCode : EXIT.failed,
+      credentialsRefused: isCloudError(err, 401),
+    };
+  }
+}
+
+function operate(ctx: HookContext, binding: BindingJob): Promise<Outcome> {
+  if (binding.kind === "virtual-ip") {
+    return binding.action === "create" ? createVirtualIp(ctx, binding) : destroyVirtualIp(ctx, binding);
+  }
+  return binding.action === "create" ? createEip(ctx, binding) : destroyEip(ctx, binding);
+}
+
+/**
+ * Every binding is attempted, whatever happens to the others, with one exception: once the cloud
+ * refuses the credentials (401), no further binding is started, since each would be refused too,
+ * and on the real cloud five bad signatures in a row lock the access key.
+ */
+async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key: string) => Logger): Promise<number> {
+  const { timing } = run;
+  const total = job.bindings.length;
+  const failed: number[] = [];
+  let bound = 0;
+  let alreadyBound = 0;
+  let started = 0;
+  let finished = 0;
+  let credentialsRefused = false;
+  let lastProgressAt = timing.now();
+
+  const worker = async () => {
+    while (started < total && !credentialsRefused) {
+      const index = started++;
+      const binding = job.bindings[index];
+      const result = await runBinding(run, binding, loggerFor(binding.key));
+      finished++;
+      if (!result.ok) {
+        failed.push(index);
+        credentialsRefused ||= result.credentialsRefused;
+      } else if (result.changed) {
+        bound++;
+      } else {
+        alreadyBound++;
+      }
+      // Only where bindings wait for a free slot: a small run's own lines already show it all.
+      const now = timing.now();
+      if (total > job.concurrency && finished < total && now - lastProgressAt >= timing.progressEveryMs) {
+        const failures = failed.length === 0 ? "" : `, ${failed.length} failed`;
+        logger.info(`${finished} of ${plural(total, "binding")} done${failures} (${logger.elapsed()} elapsed)`);
+        lastProgressAt = now;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(job.concurrency, total) }, worker));
+
+  const succeeded = [bound > 0 ? `${bound} bound` : "", alreadyBound > 0 ? `${alreadyBound} already bound` : ""]
+    .filter((part) => part !== "")
+    .join(", ");
+  if (failed.length === 0 && finished === total) {
+    logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}`);
+    return EXIT.ok;
+  }
+  const keys = failed
+    .sort((a, b) => a - b)
+    .map((index) => job.bindings[index].key);
+  const named =
+    keys.length > FAILED_KEYS_SHOWN
+      ? `${keys.slice(0, FAILED_KEYS_SHOWN).join(", ")} and ${keys.length - FAILED_KEYS_SHOWN} more`
+      : keys.join(", ");
+  const notAttempted = total - finished;
+  logger.info(
+    `${job.action} failed after ${logger.elapsed()}: ${failed.length} of ${plural(total, "binding")} failed: ${named} ` +
+      `(see their lines above)` +
+      (succeeded === "" ? "" : `; ${succeeded}`) +
+      (notAttempted === 0
+        ? ""
+        : `; ${notAttempted} not attempted: the cloud refused the credentials (HTTP 401), and would refuse them ` +
+          `for every other binding too (on the real cloud, five bad signatures in a row lock the access key)`),
+  );
+  return EXIT.failed;
+}
+
 /** What to do about a refusal that no retry can cure: the user must act on the credentials. */
-function hint(err: HookError, credentials: Credentials | undefined): string {
+function hint(err: HookError, credentials: Credentials): string {
   if (!(err instanceof CloudApiError)) {
     return "";
   }
   if (err.status === 401) {
     const what =
-      credentials?.kind === "token"
+      credentials.kind === "token"
         ? "HW_AUTH_TOKEN (an IAM token expires after 24 hours)"
         : "HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN, which expires, for temporary credentials), and the clock of this machine (a signature more than 15 minutes off is refused)";
     return (

@@ -4,15 +4,15 @@
 // the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8). The ECS unbind
 // cannot name a VIP, so when the NIC allows other addresses too (someone else's virtual IP, a
 // 1.1.1.1/0 pair), only this binding's entries are removed, through the port API.
-import { budget, type Budget, type HookContext } from "./context";
+import { budget, type Budget, type HookContext, type Outcome } from "./context";
 import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
-import type { HookJob } from "./input";
+import type { BindingJob } from "./input";
 import { waitUntil, type Observation } from "./poll";
 import { portFrom, portsFrom, sameIp, type PortView } from "./ports";
 import type { AllowedAddressPair, EcsNicVipRequest } from "./types";
 
-export type VirtualIpJob = Extract<HookJob, { kind: "virtual-ip" }>;
+export type VirtualIpJob = Extract<BindingJob, { kind: "virtual-ip" }>;
 
 /** What the port API shows about this binding. */
 type VipState =
@@ -30,7 +30,7 @@ type VipState =
 
 const UNBIND_BODY: EcsNicVipRequest = { nic: { subnet_id: "", ip_address: "", reverse_binding: false } };
 
-export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<string> {
+export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<Outcome> {
   const { spec, settings } = job;
   const create = budget(ctx, "createTimeoutSeconds", settings.createTimeoutSeconds);
   const reverseNote = spec.reverseBinding === undefined ? "" : `, reverse binding ${spec.reverseBinding}`;
@@ -43,7 +43,7 @@ export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Prom
     throw new HookError(`NIC ${spec.nicId} was not found (no such port); check nicId.`);
   }
   if (boundAsDeclared(job, before)) {
-    return `virtual IP ${spec.ipAddress} was already bound to NIC ${spec.nicId}; nothing changed`;
+    return { summary: `virtual IP ${spec.ipAddress} was already bound to NIC ${spec.nicId}; nothing changed`, changed: false };
   }
 
   let accepted = false;
@@ -68,7 +68,7 @@ export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Prom
             ? { done: true }
             : { done: false, status: describe(state) },
     });
-    return `bound virtual IP ${spec.ipAddress} to NIC ${spec.nicId}`;
+    return { summary: `bound virtual IP ${spec.ipAddress} to NIC ${spec.nicId}`, changed: true };
   } catch (err) {
     if (!accepted && (err instanceof CloudApiError || err instanceof NotSentError)) {
       // The bind was refused or never sent: the cloud bound nothing, so there is nothing to undo.
@@ -78,20 +78,21 @@ export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Prom
   }
 }
 
-export async function destroyVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<string> {
+export async function destroyVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<Outcome> {
   const { spec, settings } = job;
   const destroy = budget(ctx, "deleteTimeoutSeconds", settings.deleteTimeoutSeconds);
   ctx.log.info(`destroy: unbind virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`);
+  const nicGone = { summary: `NIC ${spec.nicId} no longer exists; nothing to unbind`, changed: false };
   const state = await readState(ctx, job, destroy.deadline);
   if (state.nicGone) {
-    return `NIC ${spec.nicId} no longer exists; nothing to unbind`;
+    return nicGone;
   }
   if (!state.forward && !state.reverse) {
-    return `virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}; nothing to unbind`;
+    return { summary: `virtual IP ${spec.ipAddress} is not bound to NIC ${spec.nicId}; nothing to unbind`, changed: false };
   }
   return (await unbindAndWait(ctx, job, destroy, state)) === "nic-gone"
-    ? `NIC ${spec.nicId} no longer exists; nothing to unbind`
-    : `unbound virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`;
+    ? nicGone
+    : { summary: `unbound virtual IP ${spec.ipAddress} from NIC ${spec.nicId}`, changed: true };
 }
 
 /**

@@ -1,7 +1,8 @@
 // A fresh emulator per test, seeded with one subnet, a server NIC, two plain ports and one EIP.
 import { startEmulator, type RunningEmulator } from "../../lib/emulator";
 import { runHook } from "../../lib/hook/run";
-import { FAST, hookEnv, lines, NIC_ID, OTHER_PORT_ID, PORT_ID, PUBLICIP_ID, settings, SUBNET_ID } from "./hook-env";
+import type { Timing } from "../../lib/hook/timing";
+import { batchEnv, FAST, hookEnv, lines, NIC_ID, OTHER_PORT_ID, PORT_ID, PUBLICIP_ID, settings, SUBNET_ID } from "./hook-env";
 
 export const NIC_IP = "192.168.0.5";
 export const VIP = "192.168.0.7";
@@ -58,6 +59,31 @@ export async function runAgainst(emulator: RunningEmulator, o: RunAgainst): Prom
     },
     FAST,
   );
+  return { code, lines: out.all, text: out.text() };
+}
+
+export interface BatchAgainst {
+  kind: "virtual-ip" | "eip";
+  /** The bindings by key. */
+  specs: Record<string, unknown>;
+  settings?: Record<string, unknown>;
+  credentials?: Record<string, string>;
+  /** Overrides of the test-speed timing. */
+  timing?: Partial<Timing>;
+  /** The endpoint the hook is pointed at, when not the emulator itself (a proxy in front of it). */
+  endpoint?: string;
+}
+
+/** Runs a create of all bindings of a kind in-process against the emulator, as runAgainst does one. */
+export async function runBatchAgainst(emulator: RunningEmulator, o: BatchAgainst): Promise<HookRun> {
+  const out = lines();
+  const env = batchEnv({
+    kind: o.kind,
+    specs: o.specs,
+    settings: settings(o.endpoint ?? emulator.url, o.settings),
+    credentials: o.credentials ?? { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey },
+  });
+  const code = await runHook(env, out.sink, { ...FAST, ...o.timing });
   return { code, lines: out.all, text: out.text() };
 }
 

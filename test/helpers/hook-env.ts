@@ -1,5 +1,5 @@
 // Environments for hook runs: what the synthesized provisioners would set, plus credentials.
-import { HOOK_ENV } from "../../lib/hook/constants";
+import { HOOK_ENV, SPECS_PER_VARIABLE, specsVariable } from "../../lib/hook/constants";
 import type { EipSpec, HookSettings, VirtualIpSpec } from "../../lib/hook/types";
 import type { Timing } from "../../lib/hook/timing";
 
@@ -63,6 +63,33 @@ export function hookEnv(o: HookEnvOptions): NodeJS.ProcessEnv {
     ...o.credentials,
     ...o.extra,
   };
+}
+
+export interface BatchEnvOptions {
+  kind?: string;
+  /** The bindings by key, in the order the variables list them. */
+  specs: Record<string, unknown>;
+  settings: unknown;
+  credentials?: Record<string, string>;
+  extra?: Record<string, string | undefined>;
+}
+
+/**
+ * A create of all bindings of a kind, as the synthesized create provisioner passes it: the count,
+ * and the specs in chunks of SPECS_PER_VARIABLE, without HWC_BINDINGS_KEY or HWC_BINDINGS_SPEC.
+ */
+export function batchEnv(o: BatchEnvOptions): NodeJS.ProcessEnv {
+  const entries = Object.entries(o.specs);
+  const env: NodeJS.ProcessEnv = {
+    [HOOK_ENV.action]: "create",
+    [HOOK_ENV.kind]: o.kind ?? "virtual-ip",
+    [HOOK_ENV.count]: String(entries.length),
+    [HOOK_ENV.settings]: JSON.stringify(o.settings),
+  };
+  for (let i = 0; i * SPECS_PER_VARIABLE < entries.length; i++) {
+    env[specsVariable(i)] = JSON.stringify(Object.fromEntries(entries.slice(i * SPECS_PER_VARIABLE, (i + 1) * SPECS_PER_VARIABLE)));
+  }
+  return { ...env, ...o.credentials, ...o.extra };
 }
 
 /** Production code paths at test speed: millisecond polls, retries and progress lines. */

@@ -61,3 +61,59 @@ export async function startStubServer(): Promise<StubServer> {
       }),
   };
 }
+
+export interface CountingProxy {
+  url: string;
+  /** The most requests it has held at once: arrived, and not yet answered in full. */
+  maxInFlight(): number;
+  /** Requests it has passed on. */
+  count(): number;
+  close(): Promise<void>;
+}
+
+/**
+ * Passes every request on to `target` unchanged (the Host header included, so signatures still
+ * verify) and counts the requests in flight. It sees a request only after the client sent it and
+ * lets it go before the client has read the answer, so it never counts more than the client had.
+ */
+export async function startCountingProxy(target: string): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const agent = new http.Agent({ keepAlive: true });
+  let inFlight = 0;
+  let max = 0;
+  let count = 0;
+  const server = http.createServer((req, res) => {
+    inFlight++;
+    count++;
+    max = Math.max(max, inFlight);
+    let open = true;
+    res.on("close", () => {
+      if (open) {
+        open = false;
+        inFlight--;
+      }
+    });
+    const out = http.request(
+      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    out.on("error", () => res.destroy());
+    req.pipe(out);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    maxInFlight: () => max,
+    count: () => count,
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

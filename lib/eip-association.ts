@@ -28,8 +28,16 @@ export interface EipAssociationConfig extends BindingBaseConfig {
 export class EipAssociation extends Construct {
   /** Key of this association in its connection's hook map. */
   readonly key: string;
-  /** Terraform address of this association's hook instance, e.g. for `terraform apply -replace=...`. */
+  /**
+   * Terraform address of this association's own instance, which holds its identity and runs its
+   * destroy hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
+   */
   readonly resourceAddress: string;
+  /**
+   * Terraform address of the instance whose create hook binds all associations of the connection,
+   * this one included: the instance that a failed bind taints.
+   */
+  readonly createAddress: string;
   readonly connection: HuaweiCloudConnection;
   readonly publicipId: string;
   readonly portId: string;

@@ -71,3 +71,82 @@ describe("HttpClient over https", () => {
     }
   });
 });
+
+/** A TLS server with a throwaway certificate that answers every EIP read with 404 VPC.0504. */
+async function eipGoneServer(): Promise<{ cert: string; url: string; close: () => void }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-tls-"));
+  const key = path.join(dir, "key.pem");
+  const cert = path.join(dir, "cert.pem");
+  execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  const server = https.createServer({ key: fs.readFileSync(key), cert: fs.readFileSync(cert) }, (_req, res) => {
+    res.writeHead(404, { "Content-Type": "application/json", "X-Request-Id": "req-1" }).end(JSON.stringify({ code: "VPC.0504", message: "Floating IP could not be found." }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return { cert, url: `https://127.0.0.1:${port}`, close: () => server.close() };
+}
+
+/** The destroy hook of one EIP, run as the provisioners run it: their command, through /bin/sh -c. */
+function runProvisionerCommand(url: string, env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
+  const { hookCommandFor } = require("../lib/hook-asset") as typeof import("../lib/hook-asset");
+  const hookEnv = {
+    ...env,
+    HWC_BINDINGS_ACTION: "destroy",
+    HWC_BINDINGS_KIND: "eip",
+    HWC_BINDINGS_KEY: "tls/eip",
+    HWC_BINDINGS_SPEC: JSON.stringify({ projectId: "0123456789abcdef0123456789abcdef", region: "ap-southeast-1", publicipId: "33333333-3333-4333-8333-333333333333", portId: "44444444-4444-4444-8444-444444444444" }),
+    HWC_BINDINGS_SETTINGS: JSON.stringify({ ecsEndpoint: url, vpcEndpoint: url, createTimeoutSeconds: 10, deleteTimeoutSeconds: 10, maxRetries: 0 }),
+    HW_ACCESS_KEY: "AK",
+    HW_SECRET_KEY: "SK",
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn("/bin/sh", ["-c", hookCommandFor(JSON.stringify(path.join(HOOK, "main.js")))], { env: hookEnv, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (out += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, out }));
+  });
+}
+
+describe("NODE_EXTRA_CA_CERTS through the provisioner command", () => {
+  // The command empties NODE_EXTRA_CA_CERTS for node (which would parse the bundle at every start)
+  // and hands the file to the hook, which trusts it when it opens its first https connection.
+  test("the hook trusts the certificates of NODE_EXTRA_CA_CERTS for https endpoints", async () => {
+    const server = await eipGoneServer();
+    try {
+      const { code, out } = await runProvisionerCommand(server.url, { ...process.env, NODE_EXTRA_CA_CERTS: server.cert });
+      expect(out).toContain("[hwc-bindings eip tls/eip] destroy done in");
+      expect(out).toContain("EIP 33333333-3333-4333-8333-333333333333 no longer exists; nothing to unbind");
+      expect(code).toBe(0);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("without it the same server's certificate is refused", async () => {
+    const server = await eipGoneServer();
+    try {
+      const env = { ...process.env };
+      delete env.NODE_EXTRA_CA_CERTS;
+      const { code, out } = await runProvisionerCommand(server.url, env);
+      expect(out).toMatch(/destroy failed after .*(self[- ]signed|certificate)/i);
+      expect(code).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+
+  test("a file that cannot be read is reported and skipped, as Node.js does", async () => {
+    const server = await eipGoneServer();
+    try {
+      const missing = path.join(os.tmpdir(), "hwc-no-such-ca.pem");
+      const { code, out } = await runProvisionerCommand(server.url, { ...process.env, NODE_EXTRA_CA_CERTS: missing });
+      expect(out).toContain(`warning: ignoring extra CA certificates from ${missing} (NODE_EXTRA_CA_CERTS): ENOENT`);
+      expect(out).toMatch(/destroy failed after .*(self[- ]signed|certificate)/i);
+      expect(code).toBe(1);
+    } finally {
+      server.close();
+    }
+  });
+});

@@ -49,9 +49,17 @@ export interface HttpClientOptions {
    * @default DEFAULT_MAX_SOCKETS
    */
   readonly maxSockets?: number;
+  /**
+   * A PEM file of certificates to trust for https besides Node.js's default roots: what
+   * NODE_EXTRA_CA_CERTS held before the provisioner command handed it over (EXTRA_CA_CERTS_ENV).
+   * Read when the first https connection is made, never for plain http.
+   */
+  readonly extraCaFile?: string;
 }
 
 export const DEFAULT_MAX_SOCKETS = 4;
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** Errors that say nothing about the request itself: the same request may well succeed later. */
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -131,9 +139,37 @@ export class HttpClient implements ApiSender {
   private secureTransport(): { transport: typeof Https; agent: Https.Agent } {
     if (!this.secure) {
       const transport = require("node:https") as typeof Https;
-      this.secure = { transport, agent: new transport.Agent({ keepAlive: true, maxSockets: this.maxSockets }) };
+      const ca = this.extraCertificates();
+      this.secure = {
+        transport,
+        agent: new transport.Agent({ keepAlive: true, maxSockets: this.maxSockets, ...(ca === undefined ? {} : { ca }) }),
+      };
     }
     return this.secure;
+  }
+
+  /**
+   * Node.js's default roots plus the certificates of extraCaFile, as NODE_EXTRA_CA_CERTS would
+   * have made them; undefined (the defaults alone) without a file. A file that cannot be read or
+   * holds no certificate is reported and skipped, as Node.js does with NODE_EXTRA_CA_CERTS.
+   */
+  private extraCertificates(): string[] | undefined {
+    const file = this.options.extraCaFile;
+    if (file === undefined || file === "") {
+      return undefined;
+    }
+    let pems: string[];
+    try {
+      pems = (require("node:fs") as typeof import("node:fs")).readFileSync(file, "utf8").match(PEM_CERTIFICATE) ?? [];
+    } catch (err) {
+      this.options.log.info(`warning: ignoring extra CA certificates from ${file} (NODE_EXTRA_CA_CERTS): ${(err as Error).message}`);
+      return undefined;
+    }
+    if (pems.length === 0) {
+      this.options.log.info(`warning: ignoring extra CA certificates from ${file} (NODE_EXTRA_CA_CERTS): no PEM certificate in it`);
+      return undefined;
+    }
+    return [...(require("node:tls") as typeof import("node:tls")).rootCertificates, ...pems];
   }
 
   /**

@@ -4,7 +4,7 @@
 // One binding (a destroy, or a create of one) ends with its own summary line. A create of all
 // bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
 // key and ending with its own summary line, and ends with one line about them all.
-import { EXIT, HOOK_ENV } from "./constants";
+import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
 import type { HookContext, Outcome } from "./context";
 import { readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
@@ -51,6 +51,7 @@ export async function runHook(
       timing: requestTimeoutSeconds === undefined ? timing : { ...timing, requestTimeoutMs: requestTimeoutSeconds * 1000 },
       log: logger,
       maxSockets: job.batch ? Math.max(DEFAULT_MAX_SOCKETS, 2 * job.concurrency) : DEFAULT_MAX_SOCKETS,
+      extraCaFile: env[EXTRA_CA_CERTS_ENV],
     });
     const run: Run = { client, credentials, timing };
     if (!job.batch) {

@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { eipId, portId, worldSeed } from "../test/helpers/world";
-import { HOOK_RUN, HOOK_SPAWN, hookEnv, ROOT, SDK_BASELINE, sdkEnv, type EipTarget } from "./hook-env";
+import { HOOK_SPAWN, hookEnv, ROOT, SDK_BASELINE, sdkEnv, writeLoadOnlyBundle, type EipTarget } from "./hook-env";
 import { progress } from "./progress";
 import { cleanEnv, PROBE, probeDir, spawnOk, type TimedRun } from "./spawn-timed";
 import { pairRatios, summarize, type Summary } from "./stats";
@@ -31,7 +31,7 @@ export interface HookCostResult {
     readonly bareNode: ProcessSample[];
     /** `NODE_EXTRA_CA_CERTS= node -e ""`: bare node as our hook command starts it (see hookCommand). */
     readonly bareNodeNoExtraCa: ProcessSample[];
-    /** `NODE_EXTRA_CA_CERTS= node -e "require('dist/lib/hook/run.js')"`: our hook's modules loaded, nothing run. */
+    /** `NODE_EXTRA_CA_CERTS= node -e "require(<the hook bundle with run.js as entry>)"`: our hook's modules loaded, nothing run. */
     readonly oursLoadOnly: ProcessSample[];
     /** `node -e "require(SDK core and VPC)"`: the SDK loaded, nothing run. */
     readonly sdkLoadOnly: ProcessSample[];
@@ -103,7 +103,8 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
   };
   const bare = () => node(["-e", ""], cleanEnv());
   const bareNoExtraCa = () => node(["-e", ""], noExtraCa(cleanEnv()));
-  const oursLoad = () => node(["-e", `require(${JSON.stringify(HOOK_RUN)})`], noExtraCa(cleanEnv()));
+  const loadOnly = writeLoadOnlyBundle(dir);
+  const oursLoad = () => node(["-e", `require(${JSON.stringify(loadOnly)})`], noExtraCa(cleanEnv()));
   const sdkLoad = () => node(["-e", 'require("@huaweicloud/huaweicloud-sdk-core"); require("@huaweicloud/huaweicloud-sdk-vpc")'], cleanEnv());
 
   const s = {

@@ -1,6 +1,7 @@
 // How the benchmarks run our hook outside Terraform: dist/lib/hook/main.js through the very command
 // and shell the synthesized provisioners use, with the environment they give it
 // (lib/hook/constants.ts HOOK_ENV), for one EIP: a create of all bindings (here one), or a destroy.
+import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RunningEmulator } from "../lib/emulator";
 import { hookCommandFor } from "../lib/hook-asset";
@@ -9,10 +10,20 @@ import type { EipSpec, HookSettings } from "../lib/hook/types";
 import { cleanEnv } from "./spawn-timed";
 
 export const ROOT = path.resolve(__dirname, "..");
-/** The compiled hook, as `npm run build` leaves it; the asset Terraform runs is a copy of this folder. */
-export const HOOK_MAIN = path.join(ROOT, "dist", "lib", "hook", HOOK_ENTRY_FILE);
-/** The hook's modules without main.js's side effect of running: for the load-only measurement. */
-export const HOOK_RUN = path.join(ROOT, "dist", "lib", "hook", "run.js");
+/** The bundled hook, as `npm run build` leaves it; the asset Terraform runs is a copy of its folder. */
+export const HOOK_MAIN = path.join(ROOT, "dist", "lib", "hook-bundle", HOOK_ENTRY_FILE);
+
+/**
+ * The same bundle with run.js as its entry instead of main.js: all the hook's modules loaded,
+ * nothing run, for the load-only measurement. Written into `dir`; returns its path.
+ */
+export function writeLoadOnlyBundle(dir: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { bundle, SOURCE } = require("../scripts/bundle-hook.js") as { bundle(dir: string, entry: string): string; SOURCE: string };
+  const file = path.join(dir, "hook-load-only.js");
+  fs.writeFileSync(file, bundle(SOURCE, "run"));
+  return file;
+}
 export const SDK_BASELINE = path.join(__dirname, "sdk-baseline.js");
 export const REGION = "ap-southeast-1";
 

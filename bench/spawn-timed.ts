@@ -70,8 +70,12 @@ export function spawnTimed(command: string, args: readonly string[], options: Sp
     child.on("close", (code) => {
       let probe: ProbeRecord | undefined;
       if (options.probeDir && child.pid !== undefined) {
-        const file = path.join(options.probeDir, `${child.pid}.json`);
-        if (fs.existsSync(file)) {
+        // A node started through a shell (our hook's command) has a pid of its own: then the
+        // record is the one file in the directory, which each run empties.
+        const own = path.join(options.probeDir, `${child.pid}.json`);
+        const others = fs.readdirSync(options.probeDir).filter((f) => f.endsWith(".json"));
+        const file = fs.existsSync(own) ? own : others.length === 1 ? path.join(options.probeDir, others[0]) : undefined;
+        if (file !== undefined) {
           probe = JSON.parse(fs.readFileSync(file, "utf8")) as ProbeRecord;
           fs.rmSync(file);
         }

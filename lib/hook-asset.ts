@@ -8,12 +8,15 @@ import { EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
 
 const ASSET_ID = "hwc-bindings-hook";
 
-/** The folder holding the compiled hook: next to this file when compiled, in dist/ when run from sources. */
+/**
+ * The folder holding the hook as one bundled file (scripts/bundle-hook.js, run by `npm run build`):
+ * next to this file when compiled, in dist/ when run from sources.
+ */
 export function hookSourceDir(): string {
   const candidates = [
-    path.join(__dirname, "hook"),
-    // ts-node and ts-jest run lib/*.ts, whose hook folder holds only TypeScript.
-    path.resolve(__dirname, "..", "dist", "lib", "hook"),
+    path.join(__dirname, "hook-bundle"),
+    // ts-node and ts-jest run lib/*.ts, next to which there is no bundle.
+    path.resolve(__dirname, "..", "dist", "lib", "hook-bundle"),
   ];
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, HOOK_ENTRY_FILE)));
   if (!found) throw hookNotBuilt(candidates);

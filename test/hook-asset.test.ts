@@ -38,11 +38,23 @@ describe("hook asset", () => {
   });
 
   test("the compiled hook requires only node built-ins and its siblings", () => {
-    const dir = hookSourceDir();
+    const dir = path.join(__dirname, "..", "dist", "lib", "hook");
     for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".js"))) {
       const requires = [...fs.readFileSync(path.join(dir, file), "utf8").matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
       for (const r of requires) expect(r.startsWith("node:") || fs.existsSync(path.join(dir, `${r}.js`))).toBe(true);
     }
+  });
+
+  test("the asset is one bundled file holding every compiled module, requiring only node built-ins", () => {
+    const dir = hookSourceDir();
+    expect(fs.readdirSync(dir)).toEqual([HOOK_ENTRY_FILE]);
+    const bundle = fs.readFileSync(path.join(dir, HOOK_ENTRY_FILE), "utf8");
+    const compiled = fs.readdirSync(path.join(__dirname, "..", "dist", "lib", "hook")).filter((f) => f.endsWith(".js")).map((f) => f.slice(0, -3));
+    const bundled = [...bundle.matchAll(/^__modules\["([^"]+)"\] = function/gm)].map((m) => m[1]);
+    expect(bundled.sort()).toEqual(compiled.sort());
+    const requires = [...bundle.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    expect(requires.filter((r) => !r.startsWith("node:") && !bundled.includes(r.replace(/^\.\//, "")))).toEqual([]);
+    expect(bundle.trimEnd().endsWith('__require("./main");')).toBe(true);
   });
 
   test("ships the hook into the stack directory under a relative path", () => {

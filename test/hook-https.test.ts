@@ -100,7 +100,7 @@ function runProvisionerCommand(url: string, env: NodeJS.ProcessEnv): Promise<{ c
     HW_SECRET_KEY: "SK",
   };
   return new Promise((resolve, reject) => {
-    const child = spawn("/bin/sh", ["-c", hookCommandFor(JSON.stringify(path.join(HOOK, "main.js")))], { env: hookEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn("/bin/sh", ["-c", hookCommandFor(JSON.stringify(path.join(__dirname, "..", "dist", "lib", "hook-bundle", "main.js")))], { env: hookEnv, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (out += d));

@@ -1,8 +1,20 @@
-// Many hooks at once through the real `terraform`: 50 bindings at parallelism 10 against a
-// rate-limited emulator that answers 429 APIGW.0308, and high-availability pairs (one virtual IP on
+// Many bindings at once through the real `terraform`: 50 bindings, bound 10 at a time by the one
+// create hook of each kind and unbound by one destroy hook each at parallelism 10, against a
+// rate-limited emulator that answers 429 APIGW.0308; and high-availability pairs (one virtual IP on
 // two NICs) bound and unbound in the same apply.
 import { startEmulator, type RunningEmulator } from "../lib";
-import { applyOk, declare, type Declared, exactBindingsOf, expected, NOTHING, output } from "./helpers/bindings";
+import {
+  applyOk,
+  bindingsIn,
+  createDone,
+  declare,
+  type Declared,
+  exactBindingsOf,
+  expected,
+  hookProcesses,
+  NOTHING,
+  output,
+} from "./helpers/bindings";
 import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
 
@@ -14,7 +26,7 @@ describe("concurrent bindings through terraform", () => {
     await emulator.close();
   });
 
-  test("binds and unbinds 50 bindings at parallelism 10 while the cloud throttles", async () => {
+  test("binds 50 bindings 10 at a time per kind and unbinds them at parallelism 10 while the cloud throttles", async () => {
     emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 10 });
     ws = emulatorWorkspace("many", emulator);
     const declared: Declared = {
@@ -25,11 +37,21 @@ describe("concurrent bindings through terraform", () => {
       ],
       eips: Array.from({ length: 25 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
     };
-    ws.synth(declare(emulator, declared, { createTimeoutSeconds: 120, deleteTimeoutSeconds: 120 }));
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared, { createTimeoutSeconds: 120, deleteTimeoutSeconds: 120, concurrency: 10 })));
     await ws.init();
 
-    const deployed = output(await applyOk(ws, ["-parallelism=10"]));
-    expect(deployed).toContain("Apply complete! Resources: 50 added, 0 changed, 0 destroyed.");
+    const applied = await applyOk(ws, ["-parallelism=10"]);
+    const deployed = output(applied);
+    expect(deployed).toContain("Apply complete! Resources: 52 added, 0 changed, 0 destroyed.");
+    expect(hookProcesses(applied).sort()).toEqual([bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort());
+    expect(deployed).toMatch(createDone("virtual-ip", "25 bindings: 25 bound"));
+    expect(deployed).toMatch(createDone("eip", "25 bindings: 25 bound"));
+    // Each hook starts exactly `concurrency` bindings before the first one is done.
+    for (const kind of ["virtual-ip", "eip"]) {
+      const lines = applied.stdout.split("\n").filter((l) => l.includes(`(local-exec): [hwc-bindings ${kind} many/`));
+      const firstDone = lines.findIndex((l) => / create (done in|failed after) /.test(l));
+      expect(lines.slice(0, firstDone).filter((l) => / create: bind /.test(l))).toHaveLength(10);
+    }
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
     const throttled = () => emulator.requests().filter((r) => r.status === 429 && r.errorCode === "APIGW.0308").length;
     const throttledOnDeploy = throttled();
@@ -38,7 +60,8 @@ describe("concurrent bindings through terraform", () => {
 
     const destroyed = await ws.destroy(["-parallelism=10"]);
     expect(destroyed.code).toBe(0);
-    expect(output(destroyed)).toContain("Destroy complete! Resources: 50 destroyed.");
+    expect(output(destroyed)).toContain("Destroy complete! Resources: 52 destroyed.");
+    expect(hookProcesses(destroyed).sort()).toEqual(Object.values(bindings).map((b) => b.resourceAddress).sort());
     expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
     expect(throttled()).toBeGreaterThan(throttledOnDeploy);
   }, 180_000);
@@ -58,9 +81,9 @@ describe("concurrent bindings through terraform", () => {
       ],
       eips: [],
     };
-    ws.synth(declare(emulator, first));
+    const before = bindingsIn(ws.synth(declare(emulator, first)));
     await ws.init();
-    await applyOk(ws);
+    expect(output(await applyOk(ws))).toContain("Resources: 5 added, 0 changed, 0 destroyed.");
     expect(exactBindingsOf(emulator.state())).toEqual(expected(first));
 
     // In one apply: x moves from NIC 1 to NIC 4, pair y goes, pair z arrives on NICs 5 and 6.
@@ -73,8 +96,15 @@ describe("concurrent bindings through terraform", () => {
       ],
       eips: [],
     };
-    ws.synth(declare(emulator, second));
-    expect(output(await applyOk(ws))).toContain("Resources: 3 added, 0 changed, 3 destroyed.");
+    // The unbinds of x-1, y-2 and y-3 run first (the create instance depends on their instances);
+    // then one create hook binds x-4, z-5 and z-6 and leaves x-0 as it is.
+    const bindings = bindingsIn(ws.synth(declare(emulator, second)));
+    const changed = await applyOk(ws);
+    expect(output(changed)).toContain("Resources: 4 added, 0 changed, 4 destroyed.");
+    expect(hookProcesses(changed).slice(0, 3).sort()).toEqual(["x-1", "y-2", "y-3"].map((name) => before[name].resourceAddress).sort());
+    expect(hookProcesses(changed).slice(3)).toEqual([bindings["x-0"].createAddress]);
+    expect(output(changed)).toMatch(createDone("virtual-ip", "4 bindings: 3 bound, 1 already bound"));
+    expect(output(changed)).toMatch(new RegExp(`\\[hwc-bindings virtual-ip pairs/x-0\\] create done in \\S+: virtual IP ${x.replace(/\./g, "\\.")} was already bound`));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(second));
 
     expect((await ws.destroy()).code).toBe(0);

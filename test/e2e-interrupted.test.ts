@@ -4,16 +4,30 @@
 //
 // What Terraform 1.11 leaves behind with the local backend: `.terraform.tfstate.lock.info` stays,
 // but the lock itself (an OS file lock) died with the process, so the next run just works and
-// `terraform force-unlock` answers "LocalState not locked". Its state is saved when the first
-// instance completes and then at most every 20 s, and it records as created every instance whose
-// create hook has started: a killed apply leaves instances in state whose hook never finished, and
-// the next plan does not run their hook again. So the orphaned hooks must finish their work.
+// `terraform force-unlock` answers "LocalState not locked". It writes an instance to its state as
+// created before running the instance's create provisioner, and the local backend writes the state
+// file at each such step: a killed apply leaves the create instance of a kind recorded as created
+// while its one hook (which binds every binding of the kind) was still working, and the next plan
+// does not run that hook again. So the orphaned hook must finish the work of all those bindings,
+// including any it had not started yet when Terraform died.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
-import { applyOk, declare, type Declared, exactBindingsOf, expected, output, stateInstances } from "./helpers/bindings";
+import {
+  applyOk,
+  bindingsIn,
+  createDone,
+  declare,
+  type Declared,
+  exactBindingsOf,
+  expected,
+  hookProcesses,
+  output,
+  taintedInstances,
+  writes,
+} from "./helpers/bindings";
 import { emulatorWorkspace, type RunResult, type TerraformWorkspace } from "./helpers/terraform";
-import { eipId, vipFor, worldSeed } from "./helpers/world";
+import { eipId, nicId, vipFor, worldSeed } from "./helpers/world";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,12 +65,21 @@ async function orphansDone(emulator: RunningEmulator): Promise<void> {
   }
 }
 
-/** The for_each keys Terraform has saved in its state file. */
+/**
+ * The instances Terraform has saved in its state file, by address, with " (tainted)" where one is.
+ * The file may be read half-written: that counts as nothing saved yet.
+ */
 function recorded(ws: TerraformWorkspace): string[] {
-  return [...ws.stateText().matchAll(/"index_key": "([^"]+)"/g)].map((m) => m[1]);
+  let state: { resources?: Array<{ type: string; name: string; instances: Array<{ index_key?: string | number; status?: string }> }> };
+  try {
+    state = JSON.parse(ws.stateText() || "{}");
+  } catch {
+    return [];
+  }
+  return (state.resources ?? [])
+    .flatMap((r) => r.instances.map((i) => `${r.type}.${r.name}[${JSON.stringify(i.index_key)}]${i.status === "tainted" ? " (tainted)" : ""}`))
+    .sort();
 }
-
-const puts = (emulator: RunningEmulator) => emulator.requests().filter((r) => r.method === "PUT").length;
 
 describe("interrupted deploy through terraform", () => {
   let emulator: RunningEmulator;
@@ -71,7 +94,7 @@ describe("interrupted deploy through terraform", () => {
     await emulator.close();
   });
 
-  test("converges after terraform is killed with SIGKILL in the middle of an apply of 20 bindings", async () => {
+  test("converges after a SIGKILL in the middle of an apply of 20 bindings, the orphaned hooks binding even those not started yet", async () => {
     const declared: Declared = {
       vips: [
         { name: "ha-a", nic: 0, vip: vipFor(0) },
@@ -80,24 +103,35 @@ describe("interrupted deploy through terraform", () => {
       ],
       eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
     };
-    ws.synth(declare(emulator, declared));
+    // Three at a time: each EIP stays BINDING for 1.5 s, so the EIP hook needs four rounds.
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared, { concurrency: 3 })));
+    const creates = [bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort();
+    const all = [...creates, ...Object.values(bindings).map((b) => b.resourceAddress)].sort();
     await ws.init();
 
-    // Killed once Terraform has saved part of its state while EIPs are still BINDING (for 1.5 s).
-    const midway = () => recorded(ws).length > 0 && emulator.state().publicips.some((p) => p.status === "BINDING");
+    // Killed while both create hooks run (both recorded) and EIPs are BINDING, before the EIP hook
+    // has started all its binds.
+    const midway = () => creates.every((c) => recorded(ws).includes(c)) && emulator.state().publicips.some((p) => p.status === "BINDING");
     const killed = await applyKilledWhen(ws, midway);
     expect(killed.signal).toBe("SIGKILL");
-    const saved = recorded(ws);
-    expect(saved.length).toBeGreaterThan(0);
-    expect(saved.length).toBeLessThan(20);
+    expect(writes(emulator).filter((r) => r.path.includes("/publicips/")).length).toBeLessThan(10);
+    // Terraform had recorded every instance as created, the create instances untainted.
+    expect(recorded(ws)).toEqual(all);
     expect(exactBindingsOf(emulator.state())).not.toEqual(expected(declared));
 
     const unlock = await forceUnlockIfLocked(ws);
     expect(unlock === undefined || /LocalState not locked/.test(output(unlock))).toBe(true);
-    const rerun = output(await applyOk(ws));
-    expect(rerun).toContain(`Apply complete! Resources: ${20 - saved.length} added, 0 changed, 0 destroyed.`);
+    // So the next deploy has nothing to do, and the orphaned hooks finish the job on their own:
+    // every binding bound, each with exactly one bind request.
+    expect(output(await applyOk(ws))).toContain("No changes.");
     await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+    expect(writes(emulator).map((r) => r.path).sort()).toEqual(
+      [
+        ...declared.vips.map((v) => `/v1/${emulator.projectId}/cloudservers/nics/${nicId(v.nic)}`),
+        ...declared.eips.map((e) => `/v1/${emulator.projectId}/publicips/${eipId(e.eip)}`),
+      ].sort(),
+    );
     expect(output(await applyOk(ws))).toContain("No changes.");
   });
 
@@ -119,8 +153,8 @@ describe("interrupted deploy through terraform", () => {
       eips: before.eips.map((e, i) => (i < 5 ? { ...e, port: 20 + i } : e)),
     };
     ws.synth(declare(emulator, after));
-    const writes = puts(emulator);
-    await applyKilledWhen(ws, () => puts(emulator) >= writes + 8);
+    const written = writes(emulator).length;
+    await applyKilledWhen(ws, () => writes(emulator).length >= written + 8);
 
     await forceUnlockIfLocked(ws);
     await applyOk(ws);
@@ -129,46 +163,57 @@ describe("interrupted deploy through terraform", () => {
     expect(exactBindingsOf(emulator.state())).toEqual(expected(after));
   });
 
-  test("converges after an interrupt (ctrl-c), which taints the bindings whose hooks were running", async () => {
+  test("converges after an interrupt (ctrl-c), which taints the create instances whose hooks were running", async () => {
     // On SIGINT Terraform kills the shell of each running provisioner and marks the instance
     // tainted; the hook under the shell lives on and finishes. The next deploy replaces the
-    // tainted instances without their destroy hook, and each create adopts what is bound.
+    // tainted create instances, whose hooks find every binding bound already.
     const declared: Declared = {
       vips: Array.from({ length: 5 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
       eips: Array.from({ length: 5 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
     };
-    ws.synth(declare(emulator, declared));
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
+    const creates = [bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort();
     await ws.init();
+    // The virtual IP binds answer slowly, so that both hooks are running at the interrupt.
+    emulator.addFault({ method: "PUT", path: "/v1/*/cloudservers/nics/*", delayMs: 1500, times: 5 });
     const interrupted = await applyKilledWhen(ws, () => emulator.state().publicips.some((p) => p.status === "BINDING"), "SIGINT");
     expect(interrupted.code).not.toBe(0);
     expect(output(interrupted)).toContain("Interrupt received");
     await orphansDone(emulator);
-    expect((await stateInstances(ws)).some((i) => i.endsWith("(tainted)"))).toBe(true);
+    expect(await taintedInstances(ws)).toEqual(creates);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    const rerun = output(await applyOk(ws));
-    expect(rerun).toMatch(/was already bound to port \S+; nothing changed/);
+    const writesBefore = writes(emulator).length;
+    const rerun = await applyOk(ws);
+    expect(output(rerun)).toContain("Resources: 2 added, 0 changed, 2 destroyed.");
+    expect(hookProcesses(rerun).sort()).toEqual(creates);
+    expect(output(rerun)).toMatch(createDone("virtual-ip", "5 bindings: 5 already bound"));
+    expect(output(rerun)).toMatch(createDone("eip", "5 bindings: 5 already bound"));
+    expect(writes(emulator)).toHaveLength(writesBefore);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
     expect((await ws.destroy()).code).toBe(0);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
   });
 
-  test("finishes a binding that terraform recorded as created before its hook was done", async () => {
+  test("finishes the bindings of a create instance that terraform recorded as created before its hook was done", async () => {
     // The EIP's first read is answered after 3 s with a 503: by then Terraform has saved the EIP
-    // as created (when the virtual IP completed) and has been killed. The orphaned hook retries,
-    // with its output pipe broken, and binds.
+    // create instance as created (it does so before running the hook) and has been killed. The
+    // orphaned hook retries, with its output pipe broken, and binds.
     const declared: Declared = {
       vips: [{ name: "vip-0", nic: 0, vip: vipFor(0) }],
       eips: [{ name: "eip-1", eip: 1, port: 1 }],
     };
-    ws.synth(declare(emulator, declared));
+    const eipCreate = bindingsIn(ws.synth(declare(emulator, declared)))["eip-1"].createAddress;
     await ws.init();
     emulator.addFault({ method: "GET", path: `/v1/*/publicips/${eipId(1)}`, delayMs: 3000, status: 503 });
 
-    await applyKilledWhen(ws, () => recorded(ws).includes("killed/eip-1"));
+    // Killed once the hook is running (its read took the fault) and the instance is recorded.
+    await applyKilledWhen(ws, () => emulator.faults().length === 0 && recorded(ws).includes(eipCreate));
     expect(emulator.state().publicips[1].status).toBe("DOWN");
 
     // Terraform believes everything is created, so a deploy has nothing to do...
     await forceUnlockIfLocked(ws);
+    expect(recorded(ws)).toContain(eipCreate);
     expect(output(await applyOk(ws))).toContain("No changes.");
     // ...and the binding is there all the same, because the orphaned hook finished its work.
     await until("the orphaned hook binds the EIP", () => emulator.state().publicips[1].status === "ACTIVE");

@@ -1,10 +1,23 @@
 // The whole life of bindings through the real `terraform` binary, with the hook run from the
-// synthesized asset exactly as a user's Terraform runs it, against a fresh emulator.
+// synthesized asset exactly as a user's Terraform runs it, against a fresh emulator. Each kind of
+// binding has one instance per binding (its destroy hook) and one create instance (one hook that
+// binds them all), replaced whenever a binding of the kind is added, changed or removed.
 import { startEmulator } from "../lib";
 import type { RunningEmulator } from "../lib/emulator";
-import { applyOk, type Declared, declare, exactBindingsOf, expected } from "./helpers/bindings";
+import {
+  applyOk,
+  bindingsIn,
+  createDone,
+  type Declared,
+  declare,
+  exactBindingsOf,
+  expected,
+  hookProcesses,
+  output,
+  writes,
+} from "./helpers/bindings";
 import { emulatorWorkspace } from "./helpers/terraform";
-import { eipId, vipFor, worldSeed } from "./helpers/world";
+import { eipId, nicId, portId, vipFor, worldSeed } from "./helpers/world";
 
 describe("end to end through terraform", () => {
   let emulator: RunningEmulator;
@@ -29,10 +42,15 @@ describe("end to end through terraform", () => {
         { name: "eip-1", eip: 1, port: 1 },
       ],
     };
-    ws.synth(declare(emulator, declared));
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
+    const vipCreate = bindings["ha-a"].createAddress;
+    const eipCreate = bindings["eip-0"].createAddress;
     await ws.init();
-    const first = (await applyOk(ws)).stdout;
-    expect(first).toMatch(/Apply complete! Resources: 5 added, 0 changed, 0 destroyed/);
+    const first = await applyOk(ws);
+    expect(first.stdout).toMatch(/Apply complete! Resources: 7 added, 0 changed, 0 destroyed/);
+    expect(hookProcesses(first).sort()).toEqual([eipCreate, vipCreate].sort());
+    expect(output(first)).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
+    expect(output(first)).toMatch(createDone("eip", "2 bindings: 2 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
     // An unchanged configuration plans no change and makes no write.
@@ -40,20 +58,38 @@ describe("end to end through terraform", () => {
     expect((await ws.apply()).stdout).toMatch(/No changes/);
     expect(emulator.requests().filter((r) => r.method === "PUT").length).toBe(writesBefore);
 
+    // The move replaces eip-0's instance (its destroy hook unbinds) and the EIP create instance,
+    // whose hook binds eip-0 anew and finds eip-1 bound already; the virtual IPs are not touched.
     const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 5 }, declared.eips[1]] };
     ws.synth(declare(emulator, moved));
-    expect((await applyOk(ws)).stdout).toMatch(/1 added, 0 changed, 1 destroyed/);
+    const move = await applyOk(ws);
+    expect(move.stdout).toMatch(/2 added, 0 changed, 2 destroyed/);
+    expect(hookProcesses(move)).toEqual([bindings["eip-0"].resourceAddress, eipCreate]);
+    expect(output(move)).toMatch(createDone("eip", "2 bindings: 1 bound, 1 already bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
 
+    // Removing a construct runs its own destroy hook; the create instances of both kinds are
+    // replaced (their bindings changed) and bind nothing, all left being bound already.
     const removed: Declared = { vips: moved.vips.filter((v) => v.name !== "ha-b"), eips: moved.eips.filter((e) => e.name !== "eip-1") };
     ws.synth(declare(emulator, removed));
-    expect((await applyOk(ws)).stdout).toMatch(/0 added, 0 changed, 2 destroyed/);
+    const before = emulator.requests().length;
+    const remove = await applyOk(ws);
+    expect(remove.stdout).toMatch(/2 added, 0 changed, 4 destroyed/);
+    expect(hookProcesses(remove).slice(0, 2).sort()).toEqual([bindings["eip-1"].resourceAddress, bindings["ha-b"].resourceAddress].sort());
+    expect(hookProcesses(remove).slice(2).sort()).toEqual([eipCreate, vipCreate].sort());
+    expect(output(remove)).toMatch(createDone("virtual-ip", "2 bindings: 2 already bound"));
+    expect(output(remove)).toMatch(createDone("eip", "1 binding: 1 already bound"));
+    expect(writes(emulator, before).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
+      `PUT /v1/${emulator.projectId}/cloudservers/nics/${nicId(1)}`,
+      `PUT /v1/${emulator.projectId}/publicips/${eipId(1)}`,
+    ]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(removed));
     const eip1 = emulator.state().publicips.find((p) => p.id === eipId(1))!;
     expect([eip1.status, eip1.port_id]).toEqual(["DOWN", undefined]);
 
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain("Destroy complete! Resources: 5 destroyed.");
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
 
     const plan = await ws.expectOk(["plan", "-out=plan.out", "-input=false"]);
@@ -69,11 +105,67 @@ describe("end to end through terraform", () => {
       vips: Array.from({ length: 10 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
       eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
     };
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
+    await ws.init();
+    // Twenty instances and two create instances, whose two hooks bind ten bindings each.
+    const applied = await applyOk(ws);
+    expect(applied.stdout).toMatch(/22 added, 0 changed, 0 destroyed/);
+    expect(hookProcesses(applied).sort()).toEqual([bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort());
+    expect(output(applied)).toMatch(createDone("virtual-ip", "10 bindings: 10 bound"));
+    expect(output(applied)).toMatch(createDone("eip", "10 bindings: 10 bound"));
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+    // Destroy runs one hook per binding.
+    const destroyed = await ws.destroy();
+    expect(destroyed.code).toBe(0);
+    expect(destroyed.stdout).toContain("Destroy complete! Resources: 22 destroyed.");
+    expect(hookProcesses(destroyed).sort()).toEqual(Object.values(bindings).map((b) => b.resourceAddress).sort());
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
+  });
+
+  test("adds a binding to bound ones with one create hook that writes only for it, and re-binds one on -replace", async () => {
+    const ws = emulatorWorkspace("added", emulator);
+    const declared: Declared = {
+      vips: Array.from({ length: 5 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
+      eips: Array.from({ length: 5 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
+    };
     ws.synth(declare(emulator, declared));
     await ws.init();
-    expect((await applyOk(ws)).stdout).toMatch(/20 added, 0 changed, 0 destroyed/);
+    await applyOk(ws);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
-    expect((await ws.destroy()).code).toBe(0);
-    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
+
+    // One more virtual IP: its instance is added and the virtual IP create instance replaced; the
+    // one hook it runs reads all six, finds five bound already, and writes only for the new one.
+    const added: Declared = { ...declared, vips: [...declared.vips, { name: "vip-5", nic: 5, vip: vipFor(5) }] };
+    const bindings = bindingsIn(ws.synth(declare(emulator, added)));
+    const vipCreate = bindings["vip-5"].createAddress;
+    let from = emulator.requests().length;
+    const add = await applyOk(ws);
+    expect(add.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 1 destroyed.");
+    expect(hookProcesses(add)).toEqual([vipCreate]);
+    expect(output(add)).toMatch(createDone("virtual-ip", "6 bindings: 1 bound, 5 already bound"));
+    for (const v of declared.vips) {
+      expect(output(add)).toMatch(
+        new RegExp(`\\[hwc-bindings virtual-ip added/${v.name}\\] create done in \\S+: virtual IP ${v.vip.replace(/\./g, "\\.")} was already bound to NIC ${nicId(v.nic)}; nothing changed`),
+      );
+    }
+    expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v1/${emulator.projectId}/cloudservers/nics/${nicId(5)}`]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(added));
+
+    // -replace of one binding's own instance: its destroy hook unbinds, the new instance (a new ID)
+    // replaces the create instance, and that hook binds it again and leaves the other five alone.
+    const target = bindings["eip-2"];
+    from = emulator.requests().length;
+    const replaced = await applyOk(ws, [`-replace=${target.resourceAddress}`]);
+    expect(replaced.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 2 destroyed.");
+    expect(hookProcesses(replaced)).toEqual([target.resourceAddress, target.createAddress]);
+    const text = output(replaced);
+    const unbound = text.search(new RegExp(`\\[hwc-bindings eip added/eip-2\\] destroy done in \\S+: unbound EIP ${eipId(2)} \\(\\S+\\) from port ${portId(2)}`));
+    const rebound = text.search(new RegExp(`\\[hwc-bindings eip added/eip-2\\] create done in \\S+: bound EIP ${eipId(2)} \\(\\S+\\) to port ${portId(2)}`));
+    expect(unbound).toBeGreaterThan(-1);
+    expect(rebound).toBeGreaterThan(unbound);
+    expect(text).toMatch(createDone("eip", "5 bindings: 1 bound, 4 already bound"));
+    const eipPath = `/v1/${emulator.projectId}/publicips/${eipId(2)}`;
+    expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${eipPath}`, `PUT ${eipPath}`]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(added));
   });
 });

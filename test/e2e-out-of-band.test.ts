@@ -6,13 +6,19 @@ import { startEmulator, type RunningEmulator } from "../lib";
 import {
   applyFails,
   applyOk,
+  bindingsIn,
+  createDone,
+  createFailed,
   declare,
   type Declared,
   exactBindingsOf,
   expected,
+  hookProcesses,
   NOTHING,
   output,
   stateInstances,
+  taintedInstances,
+  writes,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
 import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
@@ -54,6 +60,7 @@ const line = (key: string, text: string) => new RegExp(`\\[hwc-bindings [a-z-]+ 
 describe("out-of-band changes through terraform", () => {
   let emulator: RunningEmulator;
   let ws: TerraformWorkspace;
+  let bindings: ReturnType<typeof bindingsIn>;
 
   beforeEach(async () => {
     emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 200 });
@@ -61,7 +68,7 @@ describe("out-of-band changes through terraform", () => {
       ports: [{ id: HA_VIP_PORT, network_id: NETWORK, fixed_ips: [{ ip_address: HA_VIP }], device_owner: "neutron:VIP_PORT" }],
     });
     ws = emulatorWorkspace("oob", emulator);
-    ws.synth(declare(emulator, declared));
+    bindings = bindingsIn(ws.synth(declare(emulator, declared)));
     await ws.init();
     await applyOk(ws);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
@@ -105,8 +112,7 @@ describe("out-of-band changes through terraform", () => {
 
     // The hook resources keep no cloud state: a plain deploy sees nothing to do.
     expect(output(await applyOk(ws))).toContain("No changes.");
-    const address = (key: string) => `-replace=terraform_data.cloud_${key.startsWith("eip") ? "eip-associations_9F9288FD" : "virtual-ip-bindings_BB1D70F5"}["oob/${key}"]`;
-    const replaced = output(await applyFails(ws, ["eip-0", "eip-1", "solo"].map(address)));
+    const replaced = output(await applyFails(ws, ["eip-0", "eip-1", "solo"].map((name) => `-replace=${bindings[name].resourceAddress}`)));
     expect(replaced).toMatch(line("eip-1", `destroy done in \\S+: EIP ${eipId(1)} \\(\\S+\\) is bound to port ${portId(4)}, not to port ${portId(1)}; nothing to unbind`));
     expect(replaced).toMatch(
       line(
@@ -119,9 +125,13 @@ describe("out-of-band changes through terraform", () => {
       expected({ vips: declared.vips, eips: [...without(["eip-1"]).eips, { name: "theirs", eip: 1, port: 4 }] }),
     );
 
-    // The user frees the EIP; the next deploy replaces the tainted instance and binds it.
+    expect(await taintedInstances(ws)).toEqual([bindings["eip-1"].createAddress]);
+
+    // The user frees the EIP; the next deploy replaces the tainted create instance, which binds it.
     await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
-    expect(output(await applyOk(ws))).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
+    const freed = output(await applyOk(ws));
+    expect(freed).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
+    expect(freed).toMatch(createDone("eip", "4 bindings: 1 bound, 3 already bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });
 
@@ -145,16 +155,29 @@ describe("out-of-band changes through terraform", () => {
     expect(redeployed).toMatch(
       line("eip-ha", `create failed after \\S+: bind EIP: PUT \\S+ returned HTTP 400 VPC\\.0501 "Invalid port id: no port \\\\"${HA_VIP_PORT}\\\\"\\." \\(request ID [0-9a-f]{32}\\)`),
     );
+    expect(redeployed).toMatch(createFailed("virtual-ip", "1 of 3 bindings failed: oob/ha-b (see their lines above); 2 bound"));
+    expect(redeployed).toMatch(createFailed("eip", "2 of 4 bindings failed: oob/eip-2, oob/eip-ha (see their lines above); 2 bound"));
     // The rest is bound, the virtual IP on a new port of its own; nothing half-done.
     const remaining = without(["ha-b", "eip-2", "eip-ha"]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
-    expect((await stateInstances(ws)).filter((i) => i.endsWith("(tainted)"))).toHaveLength(3);
+    // A failed bind taints the create instance of its kind, not the binding's own instance.
+    expect(await taintedInstances(ws)).toEqual([bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort());
 
-    // The user drops what no longer exists; the deploy then converges without touching the rest.
+    // The user drops what no longer exists: the three instances go, each through its destroy hook
+    // (untainted, so Terraform runs it), which finds nothing to unbind; both create instances are
+    // replaced, and their hooks find the rest bound. Nothing is written.
     ws.synth(declare(emulator, remaining));
-    const writes = emulator.requests().filter((r) => r.method === "PUT").length;
-    expect(output(await applyOk(ws))).toContain("Resources: 0 added, 0 changed, 3 destroyed.");
-    expect(emulator.requests().filter((r) => r.method === "PUT")).toHaveLength(writes);
+    const from = emulator.requests().length;
+    const dropped = await applyOk(ws);
+    const done = output(dropped);
+    expect(done).toContain("Resources: 2 added, 0 changed, 5 destroyed.");
+    expect(hookProcesses(dropped).slice(0, 3).sort()).toEqual(["eip-2", "eip-ha", "ha-b"].map((name) => bindings[name].resourceAddress).sort());
+    expect(done).toMatch(line("ha-b", `destroy done in \\S+: NIC ${nicId(1)} no longer exists; nothing to unbind`));
+    expect(done).toMatch(line("eip-2", `destroy done in \\S+: EIP ${eipId(2)} no longer exists; nothing to unbind`));
+    expect(done).toMatch(line("eip-ha", `destroy done in \\S+: EIP ${eipId(3)} \\(\\S+\\) is not bound to any port, not to port ${HA_VIP_PORT}; nothing to unbind`));
+    expect(done).toMatch(createDone("virtual-ip", "2 bindings: 2 already bound"));
+    expect(done).toMatch(createDone("eip", "2 bindings: 2 already bound"));
+    expect(writes(emulator, from)).toEqual([]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
   });
 });

@@ -1,10 +1,24 @@
 // Secrets through the real `terraform`: deploy, change and destroy with AK/SK plus a security token,
 // and with an IAM token, then search every artifact for the secret values; and a wrong secret key,
-// which must give one clear 401 per hook, never retried.
+// which must give one clear 401 per binding attempted, never retried, and stop a create of all
+// bindings from starting more.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
-import { applyFails, applyOk, declare, type Declared, exactBindingsOf, expected, NOTHING, output } from "./helpers/bindings";
+import {
+  applyFails,
+  applyOk,
+  bindingsIn,
+  createFailed,
+  declare,
+  type Declared,
+  exactBindingsOf,
+  expected,
+  hookProcesses,
+  NOTHING,
+  output,
+  taintedInstances,
+} from "./helpers/bindings";
 import { newWorkspace, TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
 
@@ -65,10 +79,17 @@ function artifacts(emulator: RunningEmulator, ws: TerraformWorkspace, extra: Rec
   };
 }
 
-/** How many hooks started, from Terraform's own (local-exec) lines. */
-function hookRuns(stdout: string): number {
-  return (stdout.match(/\(local-exec\): \[hwc-bindings [a-z-]+ \S+\] (create: bind|destroy: unbind) /g) ?? []).length;
+/** The bindings whose create or destroy started in a run, by kind, from their first hook line. */
+function attempted(stdout: string): { vips: number; eips: number } {
+  const started = [...stdout.matchAll(/\(local-exec\): \[hwc-bindings ([a-z-]+) \S+\] (?:create: bind|destroy: unbind) /g)];
+  return { vips: started.filter((m) => m[1] === "virtual-ip").length, eips: started.filter((m) => m[1] === "eip").length };
 }
+
+/**
+ * The requests a binding's first step sends, each refused by a wrong key: a virtual IP's two port
+ * reads (sent at once), an EIP's one read.
+ */
+const firstReads = ({ vips, eips }: { vips: number; eips: number }) => 2 * vips + eips;
 
 function hits(found: Record<string, string>, secrets: string[]): string[] {
   return Object.entries(found).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${s} in ${where}`));
@@ -104,10 +125,12 @@ describe("secrets through terraform", () => {
     expect(hits(found, [AUTH_TOKEN])).toEqual([]);
   });
 
-  test("fails with one clear 401 per hook, never retried, when the secret key is wrong", async () => {
+  test("fails with one clear 401 per request, never retried, and starts no further binding after one, when the secret key is wrong", async () => {
     emulator = await startEmulator({ seed: worldSeed(4), bindDelayMs: 100, accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
+    // One binding at a time, so that a create of all bindings has some left to start after a refusal.
+    const oneAtATime = { concurrency: 1 };
     const good = isolatedWorkspace("wrong", { HW_ACCESS_KEY: ACCESS_KEY, HW_SECRET_KEY: SECRET_KEY });
-    good.synth(declare(emulator, declared));
+    good.synth(declare(emulator, declared, oneAtATime));
     await good.init();
     await applyOk(good);
     // The same stack directory and state, run with a wrong secret key.
@@ -116,35 +139,69 @@ describe("secrets through terraform", () => {
       HW_SECRET_KEY: WRONG_SECRET_KEY,
       TF_LOG_PATH: path.join(good.outdir, "terraform-trace-wrong.log"),
     });
-    const before = emulator.requests().length;
+    const refusedSince = (from: number) => {
+      const requests = emulator.requests().slice(from);
+      expect(requests.map((r) => `${r.status} ${r.errorCode}`)).toEqual(requests.map(() => "401 APIGW.0301"));
+      return requests;
+    };
 
-    // A change: the EIP's replacement starts with its destroy hook, which is refused.
-    bad.synth(declare(emulator, moved));
+    // A change: the EIP's replacement starts with its destroy hook, which is refused, and the
+    // create of the EIPs, which depends on it, never starts.
+    let before = emulator.requests().length;
+    const movedBindings = bindingsIn(bad.synth(declare(emulator, moved, oneAtATime)));
     const changed = await applyFails(bad);
     const text = output(changed);
-    const refused = emulator.requests().slice(before);
-    expect(refused.length).toBeGreaterThan(0);
-    expect(refused.every((r) => r.status === 401 && r.errorCode === "APIGW.0301")).toBe(true);
-    const hooksRun = hookRuns(changed.stdout);
-    expect(refused).toHaveLength(hooksRun);
+    expect(hookProcesses(changed)).toEqual([movedBindings.web.resourceAddress]);
+    expect(attempted(changed.stdout)).toEqual({ vips: 0, eips: 1 });
+    expect(refusedSince(before)).toHaveLength(1);
     expect(text).toMatch(
       /\[hwc-bindings eip wrong\/web\] destroy failed after \d+\.\ds: read EIP: GET \S+ returned HTTP 401 APIGW\.0301 "Incorrect IAM authentication information: [^"]+" \(request ID [0-9a-f]{32}\)\. The cloud did not accept the credentials: check HW_ACCESS_KEY and HW_SECRET_KEY/,
     );
     expect(text).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // Destroy with the wrong key: every hook is refused once, and nothing is unbound.
-    const refusedBefore = emulator.requests().length;
+    // Two virtual IPs more, the EIP back where it is: the create hook of the virtual IPs attempts
+    // the first binding (in key order), whose two reads are refused, and starts none of the other
+    // three. The change above destroyed the EIP create instance first (an instance is destroyed
+    // before those it depends on) and, the unbind failing, never created it again: this deploy
+    // creates it, and its hook is refused at its one binding's read.
+    const grown: Declared = {
+      ...declared,
+      vips: [...declared.vips, { name: "more-c", nic: 2, vip: vipFor(2) }, { name: "more-d", nic: 3, vip: vipFor(3) }],
+    };
+    const grownBindings = bindingsIn(bad.synth(declare(emulator, grown, oneAtATime)));
+    const creates = [grownBindings.web.createAddress, grownBindings["ha-a"].createAddress].sort();
+    before = emulator.requests().length;
+    const grew = await applyFails(bad);
+    expect(hookProcesses(grew).sort()).toEqual(creates);
+    expect(attempted(grew.stdout)).toEqual({ vips: 1, eips: 1 });
+    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 1, eips: 1 }));
+    expect(output(grew)).toMatch(createFailed("eip", "1 of 1 binding failed: wrong/web (see their lines above)"));
+    expect(output(grew)).toMatch(/\[hwc-bindings virtual-ip wrong\/ha-a\] create failed after \d+\.\ds: read NIC port: GET \S+ returned HTTP 401 APIGW\.0301 /);
+    expect(output(grew)).toMatch(
+      createFailed(
+        "virtual-ip",
+        "1 of 4 bindings failed: wrong/ha-a (see their lines above); 3 not attempted: the cloud refused the credentials (HTTP 401), " +
+          "and would refuse them for every other binding too (on the real cloud, five bad signatures in a row lock the access key)",
+      ),
+    );
+    expect(output(grew)).not.toMatch(/retry \d of/);
+    expect(await taintedInstances(bad)).toEqual(creates);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+
+    // Destroy with the wrong key: each binding's destroy hook is refused at its first reads, and
+    // nothing is unbound.
+    before = emulator.requests().length;
     const destroyed = await bad.destroy();
     expect(destroyed.code).not.toBe(0);
-    const destroyRequests = emulator.requests().slice(refusedBefore);
-    expect(destroyRequests.map((r) => r.status)).toEqual(destroyRequests.map(() => 401));
-    expect(destroyRequests).toHaveLength(hookRuns(destroyed.stdout));
-    expect(hookRuns(destroyed.stdout)).toBe(3);
+    expect(hookProcesses(destroyed).sort()).toEqual(Object.values(grownBindings).map((b) => b.resourceAddress).sort());
+    expect(attempted(destroyed.stdout)).toEqual({ vips: 4, eips: 1 });
+    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 4, eips: 1 }));
+    expect(output(destroyed)).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
     // With the right key again, it converges, and the wrong key is nowhere.
-    good.synth(declare(emulator, moved));
+    good.synth(declare(emulator, moved, oneAtATime));
     await applyOk(good);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
     const found = {

@@ -6,6 +6,8 @@ import {
   answered,
   applyFails,
   applyOk,
+  bindingsIn,
+  createDone,
   declare,
   type Declared,
   exactBindingsOf,
@@ -13,6 +15,7 @@ import {
   NOTHING,
   output,
   stateInstances,
+  taintedInstances,
 } from "./helpers/bindings";
 import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { eipId, nicId, vipFor, worldSeed } from "./helpers/world";
@@ -66,7 +69,10 @@ describe("transient faults through terraform", () => {
     for (const rule of burst()) emulator.addFault(rule);
 
     const deployed = output(await applyOk(ws));
-    expect(deployed).toContain("Apply complete! Resources: 6 added, 0 changed, 0 destroyed.");
+    // Six bindings, and the create instance of each kind, whose hooks ride the faults out.
+    expect(deployed).toContain("Apply complete! Resources: 8 added, 0 changed, 0 destroyed.");
+    expect(deployed).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
+    expect(deployed).toMatch(createDone("eip", "3 bindings: 3 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
     // Every fault was met, and the hooks said what they retried.
     expect(emulator.faults()).toEqual([]);
@@ -79,7 +85,10 @@ describe("transient faults through terraform", () => {
     for (const rule of burst()) emulator.addFault(rule);
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
-    expect(output(destroyed)).toContain("Destroy complete! Resources: 6 destroyed.");
+    expect(output(destroyed)).toContain("Destroy complete! Resources: 8 destroyed.");
+    for (const b of [...declared.vips, ...declared.eips]) {
+      expect(output(destroyed)).toMatch(new RegExp(`\\[hwc-bindings [a-z-]+ transient/${b.name}\\] destroy done in \\S+: unbound `));
+    }
     expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
     expect(emulator.faults()).toEqual([]);
   });
@@ -92,7 +101,7 @@ describe("transient faults through terraform", () => {
         { name: "eip-1", eip: 1, port: 1 },
       ],
     };
-    ws.synth(declare(emulator, declared, { maxRetries: 1 }));
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared, { maxRetries: 1 })));
     await ws.init();
     emulator.addFault({ method: "PUT", path: `/v1/*/publicips/${eipId(0)}`, status: 503, body: UNAVAILABLE, times: 2 });
     emulator.addFault({ method: "PUT", path: `/v1/*/cloudservers/nics/${nicId(0)}`, status: 500, times: 2 });
@@ -115,9 +124,14 @@ describe("transient faults through terraform", () => {
     expect(answered(emulator, 503)).toHaveLength(2);
     expect(answered(emulator, 500)).toHaveLength(2);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [declared.eips[1]] }));
-    expect((await stateInstances(ws)).filter((i) => i.endsWith("(tainted)"))).toHaveLength(2);
+    // One failed binding of each kind: the create instance of each kind is tainted.
+    expect(await taintedInstances(ws)).toEqual([bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort());
 
-    expect(output(await applyOk(ws))).toContain("Apply complete! Resources: 2 added, 0 changed, 2 destroyed.");
+    // Both replaced, their hooks bind the two that failed and find the third bound already.
+    const converged = output(await applyOk(ws));
+    expect(converged).toContain("Apply complete! Resources: 2 added, 0 changed, 2 destroyed.");
+    expect(converged).toMatch(createDone("eip", "2 bindings: 1 bound, 1 already bound"));
+    expect(converged).toMatch(createDone("virtual-ip", "1 binding: 1 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
     // A destroy that runs out of retries keeps its instance, and the next deploy finishes it.

@@ -55,8 +55,11 @@ describe("examples", () => {
         HW_SECRET_KEY: emulator.secretKey,
       });
       await ws.init();
-      expect((await ws.expectOk(["plan", "-input=false"])).stdout).toMatch(/Plan: 3 to add, 0 to change, 0 to destroy/);
-      await ws.expectOk(["apply", "-auto-approve", "-input=false"]);
+      // Three bindings, and the create instance of each kind whose hook binds them.
+      expect((await ws.expectOk(["plan", "-input=false"])).stdout).toMatch(/Plan: 5 to add, 0 to change, 0 to destroy/);
+      const applied = await ws.expectOk(["apply", "-auto-approve", "-input=false"]);
+      expect(applied.stdout).toMatch(/\[hwc-bindings virtual-ip\] create done in \d+\.\ds: 2 bindings: 2 bound\n/);
+      expect(applied.stdout).toMatch(/\[hwc-bindings eip\] create done in \d+\.\ds: 1 binding: 1 bound\n/);
       const bound = emulator.state();
       expect(bound.publicips[0].status).toBe("ACTIVE");
       expect(bound.ports.filter((p) => p.allowed_address_pairs.length > 0)).toHaveLength(3);

@@ -114,6 +114,46 @@ export async function stateInstances(ws: TerraformWorkspace): Promise<string[]> 
   return (json.values?.root_module?.resources ?? []).map((r) => `${r.address}${r.tainted ? " (tainted)" : ""}`).sort();
 }
 
+/** The addresses of the tainted instances Terraform holds in state. */
+export async function taintedInstances(ws: TerraformWorkspace): Promise<string[]> {
+  return (await stateInstances(ws)).filter((i) => i.endsWith(" (tainted)")).map((i) => i.slice(0, -" (tainted)".length));
+}
+
+/** The declared bindings of a synthesized stack by construct id, for their Terraform addresses. */
+export function bindingsIn(stack: TerraformStack): Record<string, VirtualIpBinding | EipAssociation> {
+  const found: Record<string, VirtualIpBinding | EipAssociation> = {};
+  for (const c of stack.node.findAll()) {
+    if (c instanceof VirtualIpBinding || c instanceof EipAssociation) found[c.node.id] = c;
+  }
+  return found;
+}
+
+/**
+ * The instances whose hook Terraform started in a run, in the order it started them, from its own
+ * "(local-exec): Executing:" lines: a kind's create instance once per create of all its bindings,
+ * a binding's own instance once per destroy hook.
+ */
+export function hookProcesses(result: RunResult): string[] {
+  return [...result.stdout.matchAll(/^(\S+) \(local-exec\): Executing: /gm)].map((m) => m[1]);
+}
+
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The last line of a kind's create hook, e.g. createDone("eip", "3 bindings: 2 bound, 1 already bound"). */
+export function createDone(kind: "virtual-ip" | "eip", outcome: string): RegExp {
+  return new RegExp(`\\[hwc-bindings ${kind}\\] create done in \\d+\\.\\ds: ${escaped(outcome)}(?= |$)`);
+}
+
+/** The same, for a create hook in which some binding failed. */
+export function createFailed(kind: "virtual-ip" | "eip", outcome: string): RegExp {
+  return new RegExp(`\\[hwc-bindings ${kind}\\] create failed after \\d+\\.\\ds: ${escaped(outcome)}(?= |$)`);
+}
+
+/** The cloud's write requests (PUT) of the emulator's log, from the `from`th request on. */
+export function writes(emulator: RunningEmulator, from = 0) {
+  return emulator.requests().slice(from).filter((r) => r.method === "PUT");
+}
+
 /** The cloud requests of the emulator's log that were answered with this status. */
 export function answered(emulator: RunningEmulator, status: number) {
   return emulator.requests().filter((r) => r.status === status);

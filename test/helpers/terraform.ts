@@ -36,14 +36,16 @@ export class TerraformWorkspace {
   /**
    * Synthesizes a fresh app into this workspace's outdir, as `cdktf synth` would, with the state in
    * the stack directory: cdktf's default local backend would put it in the current directory,
-   * shared with every other run of the same stack name.
+   * shared with every other run of the same stack name. Returns the stack, to read the bindings'
+   * Terraform addresses from.
    */
-  synth(build: (stack: TerraformStack) => void): void {
+  synth(build: (stack: TerraformStack) => void): TerraformStack {
     const app = new App({ outdir: this.outdir });
     const stack = new TerraformStack(app, this.stackName);
     new LocalBackend(stack, { path: "terraform.tfstate" });
     build(stack);
     app.synth();
+    return stack;
   }
 
   run(args: string[], options: { onStart?: (pid: number) => void } = {}): Promise<RunResult> {

@@ -34,7 +34,13 @@ describe("HookResource", () => {
             HWC_BINDINGS_KIND: hookKind,
             HWC_BINDINGS_KEY: "${each.key}",
             HWC_BINDINGS_SPEC: "${jsonencode(self.triggers_replace)}",
-            HWC_BINDINGS_SETTINGS: "${jsonencode(self.input)}",
+            HWC_BINDINGS_SETTINGS: JSON.stringify({
+              ecsEndpoint: "https://ecs.ap-southeast-1.myhuaweicloud.com",
+              vpcEndpoint: "https://vpc.ap-southeast-1.myhuaweicloud.com",
+              createTimeoutSeconds: 300,
+              deleteTimeoutSeconds: 300,
+              maxRetries: 5,
+            }),
           },
         },
       ]);
@@ -51,7 +57,8 @@ describe("HookResource", () => {
       const { resource } = createHookOf(stack, kind);
       expect(resource.count).toBe(1);
       expect(resource.triggers_replace).toBe(`\${{ for k, instance in ${instances} : k => instance.id }}`);
-      expect(resource.input).toEqual(hookOf(stack, kind).input);
+      expect(resource).not.toHaveProperty("input");
+      const settings = JSON.stringify(hookOf(stack, kind).provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS);
       expect(resource).not.toHaveProperty("lifecycle");
       expect(resource).not.toHaveProperty("depends_on");
       const [create, ...more] = resource.provisioner.map((p: any) => p["local-exec"]);
@@ -61,7 +68,7 @@ describe("HookResource", () => {
       const hookKind = kind === "eip-associations" ? "eip" : "virtual-ip";
       expect(create.environment).toBe(
         `\${merge({ HWC_BINDINGS_ACTION = "create", HWC_BINDINGS_KIND = "${hookKind}", ` +
-          `HWC_BINDINGS_COUNT = tostring(length(${instances})), HWC_BINDINGS_SETTINGS = jsonencode(self.input) }, ` +
+          `HWC_BINDINGS_COUNT = tostring(length(${instances})), HWC_BINDINGS_SETTINGS = ${settings} }, ` +
           `{ for i in range(ceil(length(${instances}) / 200)) : "HWC_BINDINGS_SPECS_\${i}" => ` +
           `jsonencode({ for k in slice(keys(${instances}), i * 200, min(length(${instances}), (i + 1) * 200)) : ` +
           `k => ${instances}[k].triggers_replace }) })}`,

@@ -1,6 +1,6 @@
-import { TerraformVariable } from "cdktf";
+import { TerraformVariable, Testing } from "cdktf";
 import { HuaweiCloudConnection, VirtualIpBinding } from "../lib";
-import { createHookOf, hookOf, hookResources, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { createHookOf, hookOf, hookResources, hookSettingsOf, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 describe("HuaweiCloudConnection", () => {
   afterEach(() => {
@@ -12,7 +12,7 @@ describe("HuaweiCloudConnection", () => {
     const { stack, connection } = stackWithConnection();
     expect(connection.ecsEndpoint).toBe("https://ecs.ap-southeast-1.myhuaweicloud.com");
     expect(connection.vpcEndpoint).toBe("https://vpc.ap-southeast-1.myhuaweicloud.com");
-    expect(hookOf(stack, "virtual-ip-bindings").input).toEqual({
+    expect(hookSettingsOf(stack, "virtual-ip-bindings")).toEqual({
       ecsEndpoint: "https://ecs.ap-southeast-1.myhuaweicloud.com",
       vpcEndpoint: "https://vpc.ap-southeast-1.myhuaweicloud.com",
       createTimeoutSeconds: 300,
@@ -21,7 +21,7 @@ describe("HuaweiCloudConnection", () => {
     });
   });
 
-  test("puts endpoint overrides, timeouts and retries in input, not in triggers_replace", () => {
+  test("passes endpoint overrides, timeouts and retries to the hooks as a literal, in neither triggers_replace nor the state", () => {
     const { stack } = stackWithConnection({
       endpoints: { ecs: "http://127.0.0.1:8787/", vpc: "http://127.0.0.1:8787" },
       createTimeoutSeconds: 60,
@@ -30,7 +30,9 @@ describe("HuaweiCloudConnection", () => {
     });
     new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
     const hook = hookOf(stack, "virtual-ip-bindings");
-    expect(hook.input).toEqual({
+    expect(hook).not.toHaveProperty("input");
+    expect(createHookOf(stack, "virtual-ip-bindings").resource).not.toHaveProperty("input");
+    expect(hookSettingsOf(stack, "virtual-ip-bindings")).toEqual({
       ecsEndpoint: "http://127.0.0.1:8787",
       vpcEndpoint: "http://127.0.0.1:8787",
       createTimeoutSeconds: 60,
@@ -65,9 +67,8 @@ describe("HuaweiCloudConnection", () => {
 
   test("passes concurrency to the hooks when set, and checks it", () => {
     const { stack } = stackWithConnection({ concurrency: 25 });
-    expect(hookOf(stack, "eip-associations").input).toMatchObject({ concurrency: 25 });
-    expect(createHookOf(stack, "eip-associations").resource.input).toMatchObject({ concurrency: 25 });
-    expect(hookOf(stackWithConnection().stack, "eip-associations").input).not.toHaveProperty("concurrency");
+    expect(hookSettingsOf(stack, "eip-associations")).toMatchObject({ concurrency: 25 });
+    expect(hookSettingsOf(stackWithConnection().stack, "eip-associations")).not.toHaveProperty("concurrency");
     for (const bad of [0, 51, 2.5]) {
       expect(() => stackWithConnection({ concurrency: bad })).toThrow(
         `HuaweiCloudConnection at 'test/cloud': concurrency must be a whole number from 1 to 50, got ${bad}.`,
@@ -108,10 +109,24 @@ describe("HuaweiCloudConnection", () => {
     expect(connection.projectId).toBe(project);
     expect(hookOf(stack, "virtual-ip-bindings").for_each["test/vip"].projectId).toBe("${var.project}");
   });
-  test("puts requestTimeoutSeconds in input only when it is set", () => {
+  test("stores settings that hold references in input, since a destroy provisioner may refer to nothing but self", () => {
+    const { stack } = newStack();
+    const vpc = new TerraformVariable(stack, "vpc", { type: "string" }).stringValue;
+    new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, endpoints: { vpc } });
+    new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
+    const hook = hookOf(stack, "virtual-ip-bindings");
+    expect(hook.input).toMatchObject({ vpcEndpoint: "${var.vpc}", maxRetries: 5 });
+    expect(hook.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
+    const { resource } = createHookOf(stack, "virtual-ip-bindings");
+    expect(resource.input).toEqual(hook.input);
+    expect(resource.provisioner[0]["local-exec"].environment).toContain("HWC_BINDINGS_SETTINGS = jsonencode(self.input) }");
+    expect(Testing.fullSynth(stack)).toBeValidTerraform();
+  });
+
+  test("passes requestTimeoutSeconds only when it is set", () => {
     const { stack } = stackWithConnection({ requestTimeoutSeconds: 10 });
-    expect(hookOf(stack, "eip-associations").input).toMatchObject({ requestTimeoutSeconds: 10 });
-    expect(hookOf(stackWithConnection().stack, "eip-associations").input).not.toHaveProperty("requestTimeoutSeconds");
+    expect(hookSettingsOf(stack, "eip-associations")).toMatchObject({ requestTimeoutSeconds: 10 });
+    expect(hookSettingsOf(stackWithConnection().stack, "eip-associations")).not.toHaveProperty("requestTimeoutSeconds");
   });
 
   test.each([0, 1.5, 3601])("fails if requestTimeoutSeconds is %p", (value) => {

@@ -58,3 +58,18 @@ export function createHookOf(stack: TerraformStack, kind: string): { id: string;
   if (!id) throw new Error(`no create resource for ${kind} in ${Object.keys(all).join(", ")}`);
   return { id, resource: all[id] };
 }
+
+/**
+ * The settings the hooks of one kind get: the literal HWC_BINDINGS_SETTINGS of the destroy
+ * provisioner, which must be the same in the create instance's environment. Fails when the
+ * settings went through `input` instead (see settingsInput).
+ */
+export function hookSettingsOf(stack: TerraformStack, kind: string): any {
+  const destroy = hookOf(stack, kind).provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS;
+  if (typeof destroy !== "string" || destroy.includes("${")) throw new Error(`settings are not a literal: ${destroy}`);
+  const create: string = createHookOf(stack, kind).resource.provisioner[0]["local-exec"].environment;
+  if (!create.includes(`HWC_BINDINGS_SETTINGS = ${JSON.stringify(destroy).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{")} }`)) {
+    throw new Error(`the create instance's settings differ from the destroy provisioner's: ${create}`);
+  }
+  return JSON.parse(destroy.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));
+}

@@ -252,6 +252,24 @@ export function renderReport(r: BenchResults, chartFile: string): string {
       ]),
     ),
   );
+  p(
+    "**Terraform alone.** Right after each cycle, the suite applies a copy of the same synthesized stack whose hook commands are " +
+      "`true` (same resources, instances, expressions and provisioner runs, no hook process): what Terraform itself costs for this stack, " +
+      "which no hook can save. The apply beyond it is the hooks' part.",
+  );
+  p(
+    table(
+      ["N", "apply", "Terraform alone", "apply − Terraform alone", "ideal", "(apply − Terraform alone) / ideal"],
+      points.map((pt) => [
+        String(pt.n),
+        range(pt.apply),
+        range(pt.terraformAloneApply),
+        sec(pt.apply.median - pt.terraformAloneApply.median),
+        sec(pt.idealApplyMs),
+        ratio((pt.apply.median - pt.terraformAloneApply.median) / pt.idealApplyMs),
+      ]),
+    ),
+  );
   p(`![synth, plan, apply and destroy time against N](${chartFile})`);
   const diagnosed = points.every((pt) => pt.planForEachInLocals !== undefined);
   p(

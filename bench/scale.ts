@@ -49,6 +49,8 @@ export interface ScalePoint {
     /** Diagnostic: `terraform plan` of a copy with each literal for_each map moved into `locals`. */
     readonly planForEachInLocalsMs: number[];
     readonly applyMs: number[];
+    /** `terraform apply` of the same saved-plan step with every hook command replaced by `true`. */
+    readonly terraformAloneApplyMs: number[];
     readonly destroyMs: number[];
     readonly applyRequests: number[];
     readonly destroyRequests: number[];
@@ -63,6 +65,8 @@ export interface ScalePoint {
   readonly planForEachInLocals?: Summary;
   readonly forEachWasLiteral: boolean;
   readonly apply: Summary;
+  /** Terraform's own apply time for this stack: the hooks replaced by `true`, run side by side. */
+  readonly terraformAloneApply: Summary;
   readonly destroy: Summary;
   /** Requests of one binding's create: apply requests / N. */
   readonly requestsPerBinding: number;
@@ -134,6 +138,29 @@ function writeForEachInLocals(cdkTfJson: string, dir: string): boolean {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
   return moved;
+}
+
+/**
+ * A copy of the synthesized configuration whose hook commands are `true`: the same resources,
+ * instances, expressions and provisioner runs, with no hook process. Its apply time is what
+ * Terraform itself costs for this stack. The backend is dropped (the copy keeps its own state).
+ */
+function writeTerraformAlone(cdkTfJson: string, dir: string): void {
+  const config = JSON.parse(fs.readFileSync(cdkTfJson, "utf8")) as {
+    terraform?: { backend?: unknown };
+    resource?: { terraform_data?: Record<string, { provisioner?: Array<{ "local-exec": { command: string } }> }> };
+  };
+  delete config.terraform?.backend;
+  let replaced = 0;
+  for (const resource of Object.values(config.resource?.terraform_data ?? {})) {
+    for (const p of resource.provisioner ?? []) {
+      p["local-exec"].command = "true";
+      replaced++;
+    }
+  }
+  if (replaced === 0) throw new Error("the synthesized configuration has no provisioner to replace");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
 }
 
 function requestsBetween(emulator: RunningEmulator, fromMs: number, toMs: number): number {
@@ -212,6 +239,7 @@ async function scalePoint(
     planMs: [] as number[],
     planForEachInLocalsMs: [] as number[],
     applyMs: [] as number[],
+    terraformAloneApplyMs: [] as number[],
     destroyMs: [] as number[],
     applyRequests: [] as number[],
     destroyRequests: [] as number[],
@@ -283,6 +311,17 @@ async function scalePoint(
       s.destroyRequests.push(destroyRequests);
       collect(destroyProbes);
       progress(`scale N = ${n}, ${label}: destroy ${destroyed.wallMs.toFixed(0)} ms (${destroyRequests} requests)`);
+
+      // Terraform alone, right after: the same stack with `true` for every hook.
+      const alone = path.join(workdir, "terraform-alone");
+      writeTerraformAlone(path.join(stackDir, "cdk.tf.json"), alone);
+      const inAlone = (args: string[]) => spawnOk("terraform", [args[0], "-input=false", "-no-color", ...args.slice(1)], { cwd: alone, env: tfEnv });
+      if (cycle === 0) await inAlone(["init"]);
+      await inAlone(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
+      const aloneApplied = await inAlone(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
+      s.terraformAloneApplyMs.push(aloneApplied.wallMs);
+      await inAlone(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
+      progress(`scale N = ${n}, ${label}: Terraform alone (hooks replaced by true): apply ${aloneApplied.wallMs.toFixed(0)} ms`);
     }
     for (let extra = plan.cycles; extra < plan.synthRuns; extra++) {
       await synth(`synth run ${extra + 1}/${plan.synthRuns}`);
@@ -315,6 +354,7 @@ async function scalePoint(
     ...(s.planForEachInLocalsMs.length > 0 ? { planForEachInLocals: summarize(s.planForEachInLocalsMs) } : {}),
     forEachWasLiteral,
     apply,
+    terraformAloneApply: summarize(s.terraformAloneApplyMs),
     destroy,
     requestsPerBinding,
     perBindingApiMs,

@@ -142,7 +142,7 @@ export function renderReport(r: BenchResults, chartFile: string): string {
   p(
     "## 1. Hook cost: binding then unbinding one EIP",
     "Ours: the provisioners' own command (`HWC_BINDINGS_EXTRA_CA_CERTS=\"$NODE_EXTRA_CA_CERTS\" NODE_EXTRA_CA_CERTS= node <hook>/main.js`, " +
-      "see `hookCommand` in lib/hook-asset.ts) on `dist/lib/hook/main.js`, run with `/bin/sh -c` as Terraform runs it, twice, with the " +
+      "see `hookCommand` in lib/hook-asset.ts) on `dist/lib/hook-bundle/main.js` (the asset Terraform runs is a copy of it), run with `/bin/sh -c` as Terraform runs it, twice, with the " +
       "provisioners' environment: once as the create hook of all the connection's EIP associations, here one (read the EIP, bind it, " +
       "read it until it is ACTIVE on the port), and once as the destroy hook of that binding (read, unbind, read until DOWN). " +
       "Baseline: [`bench/sdk-baseline.js`](sdk-baseline.js), the same requests made the " +

@@ -38,7 +38,7 @@ export const MAX_CONCURRENCY = 50;
 
 /**
  * The provisioner command moves NODE_EXTRA_CA_CERTS into this variable and empties it for the hook
- * process: Node.js reads and parses that file at every start-up (60 ms per process on the
+ * process: Node.js reads and parses that file at every start-up (about 50 ms per process on the
  * benchmark machine, whose bundle holds some 150 certificates), before any code runs, even when the
  * hook talks plain http. The hook adds the file's certificates to the default roots itself, and
  * only when it opens an https connection.

@@ -8,6 +8,7 @@ import { budget, type Budget, type HookContext, type Outcome } from "./context";
 import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
 import { apiUrl } from "./http-client";
 import type { BindingJob } from "./input";
+import { withLocalLock } from "./lock";
 import { waitUntil, type Observation } from "./poll";
 import { portFrom, portsFrom, sameIp, type PortView } from "./ports";
 import type { AllowedAddressPair, EcsNicVipRequest } from "./types";
@@ -143,6 +144,20 @@ async function unbindAndWait(
   limit: Budget,
   known?: VipState,
 ): Promise<"unbound" | "nic-gone"> {
+  // One virtual IP, one lock: the port API removal below is a read-modify-write of the virtual
+  // IP port's list, which a partner's unbind (the other NIC of an HA pair) changes too.
+  const { spec } = job;
+  return withLocalLock(ctx, `virtual-ip-${spec.subnetId}-${spec.ipAddress}`, limit.deadline, () =>
+    unbindAndWaitLocked(ctx, job, limit, known),
+  );
+}
+
+async function unbindAndWaitLocked(
+  ctx: HookContext,
+  job: VirtualIpJob,
+  limit: Budget,
+  known?: VipState,
+): Promise<"unbound" | "nic-gone"> {
   const { spec } = job;
   let state = known;
   if (state === undefined) {
@@ -202,7 +217,9 @@ async function unbindThroughPorts(
     `NIC ${spec.nicId} also allows ${others.join(", ")}, which the ECS unbind would drop too: removing only ` +
       `virtual IP ${spec.ipAddress} through the port API`,
   );
-  let state: VipState = first;
+  // Read again under the lock: `first` may predate a partner's unbind, and writing lists computed
+  // from it would put the partner's entries back.
+  let state: VipState = await readState(ctx, job, limit.deadline);
   for (;;) {
     if (state.nicGone) {
       return "nic-gone";

@@ -168,4 +168,29 @@ describe("end to end through terraform", () => {
     expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${eipPath}`, `PUT ${eipPath}`]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(added));
   });
+
+  test("a changed setting plans no change, re-binds nothing, and reaches the next hook, a destroy included", async () => {
+    const ws = emulatorWorkspace("settings", emulator);
+    const declared: Declared = { vips: [], eips: [{ name: "web", eip: 0, port: 0 }] };
+    ws.synth(declare(emulator, declared, { maxRetries: 5 }));
+    await ws.init();
+    await applyOk(ws);
+
+    ws.synth(declare(emulator, declared, { maxRetries: 0 }));
+    const planned = await ws.expectOk(["plan", "-input=false", "-no-color", "-detailed-exitcode"]);
+    expect(planned.stdout).toContain("No changes.");
+    const before = emulator.requests().length;
+
+    // One 503 on the destroy's read: with the new maxRetries of 0, the destroy hook gives up at once.
+    emulator.addFault({ method: "GET", path: `/v1/*/publicips/${eipId(0)}`, status: 503, times: 1 });
+    const failed = await ws.destroy();
+    expect(failed.code).not.toBe(0);
+    expect(output(failed)).toContain("gave up after 1 attempt");
+    expect(output(failed)).toContain("(maxRetries is 0)");
+    expect(emulator.requests().slice(before).filter((r) => r.method === "PUT")).toEqual([]);
+
+    const destroyed = await ws.destroy();
+    expect(destroyed.code).toBe(0);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
+  });
 });

@@ -1,8 +1,7 @@
 // The form of a create of all bindings of a kind: HWC_BINDINGS_COUNT and HWC_BINDINGS_SPECS_<i>.
 import { DEFAULT_CONCURRENCY, HOOK_ENV, MAX_CONCURRENCY, specsVariable } from "../lib/hook/constants";
-import { UsageError } from "../lib/hook/errors";
 import { readJob } from "../lib/hook/input";
-import { batchEnv, eipSpec, hookEnv, settings, vipSpec } from "./helpers/hook-env";
+import { batchEnv, eipSpec, hookEnv, settings, usageMessage, vipSpec } from "./helpers/hook-env";
 
 const LOCAL = "http://127.0.0.1:9999";
 const SET_BY = "These variables are set by the provisioners that HuaweiCloudConnection synthesizes";
@@ -16,16 +15,6 @@ function vips(n: number): Record<string, unknown> {
 
 function batch(specs: Record<string, unknown>, extra: Record<string, string | undefined> = {}, s: unknown = settings(LOCAL)) {
   return batchEnv({ specs, settings: s, extra });
-}
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a UsageError");
 }
 
 describe("readJob of a create of all bindings", () => {
@@ -79,7 +68,7 @@ describe("readJob of a create of all bindings", () => {
 
   test("fails if the concurrency is not a whole number from 1 to the maximum", () => {
     for (const bad of [0, -1, MAX_CONCURRENCY + 1, 2.5, "ten", "1e1", true]) {
-      expect(usage(() => readJob(batch(vips(1), {}, settings(LOCAL, { concurrency: bad }))))).toContain(
+      expect(usageMessage(() => readJob(batch(vips(1), {}, settings(LOCAL, { concurrency: bad }))))).toContain(
         `${HOOK_ENV.settings}.concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (or absent), got ${JSON.stringify(bad)}.`,
       );
     }
@@ -87,7 +76,7 @@ describe("readJob of a create of all bindings", () => {
 
   test("fails if the count is not a whole number", () => {
     for (const bad of ["", "-1", "1.5", "ten", "0x10", "01", "1e3"]) {
-      const message = usage(() => readJob(batch(vips(1), { [HOOK_ENV.count]: bad })));
+      const message = usageMessage(() => readJob(batch(vips(1), { [HOOK_ENV.count]: bad })));
       expect(message).toContain(`${HOOK_ENV.count} must be a whole number of bindings (0 or more), got ${JSON.stringify(bad)}.`);
       expect(message).toContain(SET_BY);
     }
@@ -96,88 +85,88 @@ describe("readJob of a create of all bindings", () => {
   test("fails if a variable of specs is missing", () => {
     const env = batch(vips(450));
     delete env[specsVariable(1)];
-    const message = usage(() => readJob(env));
+    const message = usageMessage(() => readJob(env));
     expect(message).toBe(
       `${specsVariable(1)} is not set, but ${HOOK_ENV.count} is 450, which needs ${specsVariable(0)} to ${specsVariable(2)} ` +
         `(200 bindings a variable). ${SET_BY}: run the hook from them.`,
     );
-    expect(usage(() => readJob({ ...batch(vips(3)), [specsVariable(0)]: " " }))).toContain(`${specsVariable(0)} is not set`);
+    expect(usageMessage(() => readJob({ ...batch(vips(3)), [specsVariable(0)]: " " }))).toContain(`${specsVariable(0)} is not set`);
   });
 
   test("fails if a variable of specs is set beyond those the count needs", () => {
-    expect(usage(() => readJob(batch(vips(3), { [specsVariable(1)]: "{}" })))).toContain(
+    expect(usageMessage(() => readJob(batch(vips(3), { [specsVariable(1)]: "{}" })))).toContain(
       `${specsVariable(1)} is set, but ${HOOK_ENV.count} is 3, which needs ${specsVariable(0)} (200 bindings a variable).`,
     );
-    expect(usage(() => readJob(batch({}, { [specsVariable(0)]: "{}" })))).toContain(
+    expect(usageMessage(() => readJob(batch({}, { [specsVariable(0)]: "{}" })))).toContain(
       `${specsVariable(0)} is set, but ${HOOK_ENV.count} is 0, which needs no HWC_BINDINGS_SPECS_<i>`,
     );
-    expect(usage(() => readJob(batch(vips(3), { HWC_BINDINGS_SPECS_00: "{}" })))).toContain("HWC_BINDINGS_SPECS_00 is set, but");
+    expect(usageMessage(() => readJob(batch(vips(3), { HWC_BINDINGS_SPECS_00: "{}" })))).toContain("HWC_BINDINGS_SPECS_00 is set, but");
   });
 
   test("fails if the count does not match the bindings", () => {
-    const message = usage(() => readJob(batch(vips(3), { [HOOK_ENV.count]: "4" })));
+    const message = usageMessage(() => readJob(batch(vips(3), { [HOOK_ENV.count]: "4" })));
     expect(message).toContain(`${HOOK_ENV.count} must equal the number of bindings in ${specsVariable(0)}, got 4 for 3 bindings`);
     expect(message).toContain(SET_BY);
     // 201 needs a second variable, which a count of 200 refuses.
-    expect(usage(() => readJob(batch(vips(201), { [HOOK_ENV.count]: "200" })))).toContain(`${specsVariable(1)} is set, but`);
+    expect(usageMessage(() => readJob(batch(vips(201), { [HOOK_ENV.count]: "200" })))).toContain(`${specsVariable(1)} is set, but`);
   });
 
   test("fails if a variable holds more bindings than one may", () => {
     const env = batch(vips(201));
     const all = { ...JSON.parse(env[specsVariable(0)]!), ...JSON.parse(env[specsVariable(1)]!) };
     const overfull = { ...env, [specsVariable(0)]: JSON.stringify(all), [specsVariable(1)]: "{}" };
-    expect(usage(() => readJob(overfull))).toContain(`${specsVariable(0)} must hold at most 200 bindings, got 201.`);
+    expect(usageMessage(() => readJob(overfull))).toContain(`${specsVariable(0)} must hold at most 200 bindings, got 201.`);
   });
 
   test("fails if a key appears in two variables", () => {
     const env = batch(vips(201));
     const second = JSON.parse(env[specsVariable(1)]!) as Record<string, unknown>;
     const repeated = { ...env, [specsVariable(1)]: JSON.stringify({ "web-7": second["web-200"] }) };
-    expect(usage(() => readJob(repeated))).toBe(
+    expect(usageMessage(() => readJob(repeated))).toBe(
       `${specsVariable(1)}["web-7"] repeats the key of ${specsVariable(0)}["web-7"], got "web-7" twice: each binding must appear once. ` +
         `${SET_BY}: run the hook from them.`,
     );
   });
 
   test("fails if a key is blank", () => {
-    expect(usage(() => readJob(batch({ " ": vipSpec() })))).toContain(`${specsVariable(0)} must have a non-blank key for each binding, got " ".`);
+    expect(usageMessage(() => readJob(batch({ " ": vipSpec() })))).toContain(`${specsVariable(0)} must have a non-blank key for each binding, got " ".`);
   });
 
   test("fails if a spec is invalid, naming the variable, the key, the field and the value", () => {
     const specs = { ...vips(3), "web-vip": vipSpec({ nicId: "eth0" }) };
-    expect(usage(() => readJob(batch(specs)))).toBe(
+    expect(usageMessage(() => readJob(batch(specs)))).toBe(
       `${specsVariable(0)}["web-vip"].nicId must be a UUID (8-4-4-4-12 hex digits), got "eth0". ${SET_BY}: run the hook from them.`,
     );
     const eip = batchEnv({ kind: "eip", specs: { "web-eip": eipSpec({ ipVersion: 5 }) }, settings: settings(LOCAL) });
-    expect(usage(() => readJob(eip))).toContain(`${specsVariable(0)}["web-eip"].ipVersion must be 4 or 6 (or absent), got 5.`);
-    expect(usage(() => readJob(batch({ "web-vip": [1] })))).toContain(
+    expect(usageMessage(() => readJob(eip))).toContain(`${specsVariable(0)}["web-eip"].ipVersion must be 4 or 6 (or absent), got 5.`);
+    expect(usageMessage(() => readJob(batch({ "web-vip": [1] })))).toContain(
       `${specsVariable(0)}["web-vip"] must be a JSON object (the binding's spec), got [1].`,
     );
-    expect(usage(() => readJob(batch(vips(1), { [specsVariable(0)]: "{nope" })))).toContain(`${specsVariable(0)} is not valid JSON`);
-    expect(usage(() => readJob(batch(vips(1), { [specsVariable(0)]: "[]" })))).toContain(`${specsVariable(0)} must be a JSON object, got [].`);
+    expect(usageMessage(() => readJob(batch(vips(1), { [specsVariable(0)]: "{nope" })))).toContain(`${specsVariable(0)} is not valid JSON`);
+    expect(usageMessage(() => readJob(batch(vips(1), { [specsVariable(0)]: "[]" })))).toContain(`${specsVariable(0)} must be a JSON object, got [].`);
   });
 
   test("fails if the bindings name two projects", () => {
     const other = "fedcba9876543210fedcba9876543210";
     const specs = { a: vipSpec(), b: vipSpec({ nicId: nic(1), projectId: other }) };
-    expect(usage(() => readJob(batch(specs)))).toContain(
+    expect(usageMessage(() => readJob(batch(specs)))).toContain(
       `${specsVariable(0)}["b"].projectId must be the project of ${specsVariable(0)}["a"], 0123456789abcdef0123456789abcdef, got "${other}"`,
     );
   });
 
   test("fails if the two forms are mixed", () => {
-    expect(usage(() => readJob(batch(vips(1), { [HOOK_ENV.key]: "web" })))).toContain(
+    expect(usageMessage(() => readJob(batch(vips(1), { [HOOK_ENV.key]: "web" })))).toContain(
       `${HOOK_ENV.key} is set together with ${HOOK_ENV.count}, got "web"`,
     );
-    expect(usage(() => readJob(batch(vips(1), { [HOOK_ENV.spec]: "{}" })))).toContain(`${HOOK_ENV.spec} is set together with ${HOOK_ENV.count}`);
+    expect(usageMessage(() => readJob(batch(vips(1), { [HOOK_ENV.spec]: "{}" })))).toContain(`${HOOK_ENV.spec} is set together with ${HOOK_ENV.count}`);
     const single = hookEnv({ spec: vipSpec(), settings: settings(LOCAL) });
-    expect(usage(() => readJob({ ...single, [specsVariable(0)]: "{}" }))).toContain(
+    expect(usageMessage(() => readJob({ ...single, [specsVariable(0)]: "{}" }))).toContain(
       `${specsVariable(0)} is set but ${HOOK_ENV.count} is not`,
     );
   });
 
   test("fails if a destroy comes with a count", () => {
     const env = { ...hookEnv({ action: "destroy", spec: vipSpec(), settings: settings(LOCAL) }), [HOOK_ENV.count]: "1" };
-    expect(usage(() => readJob(env))).toContain(`${HOOK_ENV.count} is set for a destroy, got "1": a destroy works on one binding`);
+    expect(usageMessage(() => readJob(env))).toContain(`${HOOK_ENV.count} is set for a destroy, got "1": a destroy works on one binding`);
   });
 });

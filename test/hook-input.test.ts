@@ -1,7 +1,6 @@
 import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENV } from "../lib/hook/constants";
-import { UsageError } from "../lib/hook/errors";
 import { isLoopback, readJob } from "../lib/hook/input";
-import { eipSpec, hookEnv, settings, vipSpec } from "./helpers/hook-env";
+import { eipSpec, hookEnv, settings, usageMessage, vipSpec } from "./helpers/hook-env";
 
 const LOCAL = "http://127.0.0.1:9999";
 
@@ -13,16 +12,6 @@ function job(spec: unknown, s: unknown = settings(LOCAL), extra: Record<string, 
 function specOf(j: ReturnType<typeof readJob>) {
   expect(j.bindings).toHaveLength(1);
   return j.bindings[0].spec;
-}
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error("expected a UsageError");
 }
 
 describe("readJob", () => {
@@ -75,7 +64,7 @@ describe("readJob", () => {
   });
 
   test("fails if plain http goes to a host that is not loopback", () => {
-    const message = usage(() => job(vipSpec(), settings("http://10.0.0.5:8080")));
+    const message = usageMessage(() => job(vipSpec(), settings("http://10.0.0.5:8080")));
     expect(message).toContain("http://10.0.0.5:8080");
     expect(message).toContain(`${ALLOW_INSECURE_HTTP_ENV}=1`);
     expect(message).toContain("https://");
@@ -83,7 +72,7 @@ describe("readJob", () => {
 
   test("fails if an endpoint is not an http(s) base url", () => {
     for (const bad of ["ftp://h", "not a url", "https://user:pw@h", "https://h/?x=1", "https://h/#f", 42]) {
-      expect(usage(() => job(vipSpec(), settings(LOCAL, { vpcEndpoint: bad })))).toContain(
+      expect(usageMessage(() => job(vipSpec(), settings(LOCAL, { vpcEndpoint: bad })))).toContain(
         `${HOOK_ENV.settings}.vpcEndpoint`,
       );
     }
@@ -101,11 +90,11 @@ describe("readJob", () => {
       [{ region: "" }, "region"],
     ];
     for (const [override, field] of cases) {
-      expect(usage(() => job(vipSpec(override)))).toContain(`${HOOK_ENV.spec}.${field} must be`);
+      expect(usageMessage(() => job(vipSpec(override)))).toContain(`${HOOK_ENV.spec}.${field} must be`);
     }
-    expect(usage(() => job(eipSpec({ ipVersion: 5 }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
-    expect(usage(() => job(eipSpec({ ipVersion: "6.0" }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
-    expect(usage(() => job(eipSpec({ portId: "x" }), settings(LOCAL), {}, "eip"))).toContain("portId");
+    expect(usageMessage(() => job(eipSpec({ ipVersion: 5 }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
+    expect(usageMessage(() => job(eipSpec({ ipVersion: "6.0" }), settings(LOCAL), {}, "eip"))).toContain("ipVersion");
+    expect(usageMessage(() => job(eipSpec({ portId: "x" }), settings(LOCAL), {}, "eip"))).toContain("portId");
   });
 
   test("fails if a setting is out of range", () => {
@@ -120,32 +109,32 @@ describe("readJob", () => {
       [{ maxRetries: undefined }, "maxRetries"],
     ];
     for (const [override, field] of cases) {
-      expect(usage(() => job(vipSpec(), settings(LOCAL, override)))).toContain(`${HOOK_ENV.settings}.${field} must be`);
+      expect(usageMessage(() => job(vipSpec(), settings(LOCAL, override)))).toContain(`${HOOK_ENV.settings}.${field} must be`);
     }
   });
 
   test("fails if a variable is missing or not json", () => {
     const env = hookEnv({ spec: vipSpec(), settings: settings(LOCAL) });
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.action]: undefined }))).toContain(HOOK_ENV.action);
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.action]: "update" }))).toContain("create, destroy");
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.kind]: "nat" }))).toContain("virtual-ip, eip");
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.key]: "" }))).toContain(HOOK_ENV.key);
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.spec]: "{nope" }))).toContain("not valid JSON");
-    expect(usage(() => readJob({ ...env, [HOOK_ENV.settings]: "[]" }))).toContain("must be a JSON object");
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.action]: undefined }))).toContain(HOOK_ENV.action);
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.action]: "update" }))).toContain("create, destroy");
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.kind]: "nat" }))).toContain("virtual-ip, eip");
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.key]: "" }))).toContain(HOOK_ENV.key);
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.spec]: "{nope" }))).toContain("not valid JSON");
+    expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.settings]: "[]" }))).toContain("must be a JSON object");
   });
   test("reads an optional request timeout", () => {
     expect(job(vipSpec()).settings).not.toHaveProperty("requestTimeoutSeconds");
     expect(job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: null })).settings).not.toHaveProperty("requestTimeoutSeconds");
     expect(job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: "2.5" })).settings.requestTimeoutSeconds).toBe(2.5);
     for (const bad of [0, -1, "soon", 3601, true]) {
-      expect(usage(() => job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: bad })))).toContain(
+      expect(usageMessage(() => job(vipSpec(), settings(LOCAL, { requestTimeoutSeconds: bad })))).toContain(
         `${HOOK_ENV.settings}.requestTimeoutSeconds must be a number of seconds above 0 and at most 3600 (or absent)`,
       );
     }
   });
 
   test("never repeats the password of an endpoint in its error", () => {
-    const message = usage(() => job(vipSpec(), settings(LOCAL, { ecsEndpoint: "https://admin:hunter22@gw.example.com/" })));
+    const message = usageMessage(() => job(vipSpec(), settings(LOCAL, { ecsEndpoint: "https://admin:hunter22@gw.example.com/" })));
     expect(message).toContain(`${HOOK_ENV.settings}.ecsEndpoint must be an http(s) base URL without user name or password`);
     expect(message).not.toContain("hunter22");
   });

@@ -1,4 +1,5 @@
 // Environments for hook runs: what the synthesized provisioners would set, plus credentials.
+import { UsageError } from "../../lib/hook/errors";
 import { HOOK_ENV, SPECS_PER_VARIABLE, specsVariable } from "../../lib/hook/constants";
 import type { EipSpec, HookSettings, VirtualIpSpec } from "../../lib/hook/types";
 import type { Timing } from "../../lib/hook/timing";
@@ -107,4 +108,15 @@ export const FAST: Partial<Timing> = {
 export function lines(): { sink: (line: string) => void; all: string[]; text(): string } {
   const all: string[] = [];
   return { sink: (line) => all.push(line), all, text: () => all.join("\n") };
+}
+
+/** The message of the UsageError that fn throws; fails the test when it throws nothing or something else. */
+export function usageMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(UsageError);
+    return (err as Error).message;
+  }
+  throw new Error("expected a UsageError");
 }

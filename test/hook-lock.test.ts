@@ -82,6 +82,24 @@ describe("withLocalLock", () => {
     expect(fs.existsSync(file)).toBe(false);
   });
 
+  test("leaves a lock file with no pid yet alone, and takes over one left so long ago", async () => {
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, "test-unreadable.lock");
+    fs.writeFileSync(file, "");
+    said.length = 0;
+    // Fresh: it may be another writer's, between creating and writing it.
+    const ran = await withLocalLock(ctx, "test-unreadable", Date.now() + 200, async () => fs.readFileSync(file, "utf8"));
+    expect(ran).toBe("");
+    expect(said.some((l) => l.includes("going on without it"))).toBe(true);
+    // Old: nobody is writing it any more.
+    const minuteAgo = new Date(Date.now() - 60_000);
+    fs.utimesSync(file, minuteAgo, minuteAgo);
+    const taken = await withLocalLock(ctx, "test-unreadable", Date.now() + 1000, async () => fs.readFileSync(file, "utf8"));
+    expect(taken).toBe(String(process.pid));
+    expect(fs.existsSync(file)).toBe(false);
+    expect(fs.readdirSync(dir).filter((f) => f.includes(`.${process.pid}.`))).toEqual([]);
+  });
+
   test("runs one holder at a time, and goes on without the lock when the wait runs out", async () => {
     const order: string[] = [];
     const slow = withLocalLock(ctx, "test-busy", Date.now() + 5000, async () => {

@@ -23,19 +23,52 @@ function lockDir(): string {
   return path.join(os.tmpdir(), `hwc-bindings-locks-${uid}`);
 }
 
-function holderAlive(file: string): boolean {
-  let pid: number;
+/** A lock file younger than this with no pid in it may be a foreign writer's, still being written. */
+const UNREADABLE_GRACE_MS = 2000;
+
+/**
+ * What stands in the way of taking the lock: its holder (the file's content, to compare before
+ * removing it), and whether that holder still runs. Undefined when the file is gone.
+ */
+function holderOf(file: string): { readonly content: string; readonly alive: boolean } | undefined {
+  let content: string;
+  let modifiedMs: number;
   try {
-    pid = Number(fs.readFileSync(file, "utf8"));
-  } catch {
-    return true; // Being written or just released: look again.
+    content = fs.readFileSync(file, "utf8");
+    modifiedMs = fs.statSync(file).mtimeMs;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return false;
+  const pid = Number(content);
+  if (!/^[1-9][0-9]*$/.test(content) || !Number.isSafeInteger(pid)) {
+    return { content, alive: Date.now() - modifiedMs < UNREADABLE_GRACE_MS };
+  }
   try {
     process.kill(pid, 0);
+    return { content, alive: true };
+  } catch (err) {
+    return { content, alive: (err as NodeJS.ErrnoException).code === "EPERM" };
+  }
+}
+
+/**
+ * Creates `file` holding our pid, or returns false if it exists. The pid is written to a file of
+ * our own first and linked into place: link() is atomic and refuses an existing name, so a lock
+ * file is never seen empty. (Creating it with O_EXCL and then writing left a moment in which a
+ * waiter read no pid, took the holder for dead, and removed a live lock.)
+ */
+function tryCreate(file: string): boolean {
+  const own = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(own, String(process.pid), { mode: 0o600 });
+  try {
+    fs.linkSync(own, file);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw err;
+  } finally {
+    fs.rmSync(own, { force: true });
   }
 }
 
@@ -47,15 +80,16 @@ export async function withLocalLock<T>(ctx: LockContext, name: string, deadline:
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     for (;;) {
-      try {
-        fs.writeFileSync(file, String(process.pid), { flag: "wx", mode: 0o600 });
+      if (tryCreate(file)) {
         held = true;
         break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
       }
-      if (!holderAlive(file)) {
-        fs.rmSync(file, { force: true });
+      const holder = holderOf(file);
+      if (holder === undefined) continue; // Released meanwhile.
+      if (!holder.alive) {
+        // Its holder died (killed mid-unbind). Look once more right before removing it: another
+        // waiter may have removed it and taken the lock itself in between.
+        if (holderOf(file)?.content === holder.content) fs.rmSync(file, { force: true });
         continue;
       }
       if (ctx.timing.now() + RETRY_MS >= deadline) {

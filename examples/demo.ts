@@ -74,37 +74,37 @@ async function main(): Promise<void> {
   const seed = JSON.parse(fs.readFileSync(path.join(__dirname, "demo-seed.json"), "utf8"));
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed, bindDelayMs: 300 });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-bindings-demo-"));
-  const cliConfig = path.join(outdir, "terraformrc");
-  fs.writeFileSync(cliConfig, "");
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: cliConfig,
-    CHECKPOINT_DISABLE: "1",
-    TF_IN_AUTOMATION: "1",
-    HW_ACCESS_KEY: emulator.accessKey,
-    HW_SECRET_KEY: emulator.secretKey,
-  };
-  const base: HaPairConfig = { ...loadHaPairConfig({}), endpoint: emulator.url };
-  const [firstServer, firstNic] = Object.entries(base.servers)[0];
-  const lastServer = Object.keys(base.servers).at(-1)!;
-  const steps: Step[] = [
-    { title: "deploy: one virtual IP on both servers, the elastic IP on the virtual IP's port", config: base },
-    { title: `change: the elastic IP moves to ${firstServer}'s NIC`, config: { ...base, publicipPortId: firstNic } },
-    {
-      title: `removal: ${lastServer} leaves the pair (its VirtualIpBinding is deleted from the code)`,
-      config: {
-        ...base,
-        publicipPortId: firstNic,
-        servers: Object.fromEntries(Object.entries(base.servers).filter(([n]) => n !== lastServer)),
-      },
-    },
-    { title: "destroy: everything unbinds", destroy: true },
-  ];
-
-  console.log(`emulator listening on ${emulator.url}; stack directory ${path.join(outdir, "stacks", STACK)}\n`);
-  console.log("before deploy\n" + bindingsTable(emulator.state() as never) + "\n");
-  const stackDir = path.join(outdir, "stacks", STACK);
   try {
+    const cliConfig = path.join(outdir, "terraformrc");
+    fs.writeFileSync(cliConfig, "");
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: cliConfig,
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      HW_ACCESS_KEY: emulator.accessKey,
+      HW_SECRET_KEY: emulator.secretKey,
+    };
+    const base: HaPairConfig = { ...loadHaPairConfig({}), endpoint: emulator.url };
+    const [firstServer, firstNic] = Object.entries(base.servers)[0];
+    const lastServer = Object.keys(base.servers).at(-1)!;
+    const steps: Step[] = [
+      { title: "deploy: one virtual IP on both servers, the elastic IP on the virtual IP's port", config: base },
+      { title: `change: the elastic IP moves to ${firstServer}'s NIC`, config: { ...base, publicipPortId: firstNic } },
+      {
+        title: `removal: ${lastServer} leaves the pair (its VirtualIpBinding is deleted from the code)`,
+        config: {
+          ...base,
+          publicipPortId: firstNic,
+          servers: Object.fromEntries(Object.entries(base.servers).filter(([n]) => n !== lastServer)),
+        },
+      },
+      { title: "destroy: everything unbinds", destroy: true },
+    ];
+
+    console.log(`emulator listening on ${emulator.url}; stack directory ${path.join(outdir, "stacks", STACK)}\n`);
+    console.log("before deploy\n" + bindingsTable(emulator.state() as never) + "\n");
+    const stackDir = path.join(outdir, "stacks", STACK);
     for (const [i, step] of steps.entries()) {
       console.log(`step ${i + 1}/${steps.length}, ${step.title}`);
       if (step.config) {
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
     }
   } finally {
     await emulator.close();
+    // Every terraform run above has been awaited: nothing uses the stack directory any more.
+    fs.rmSync(outdir, { recursive: true, force: true });
   }
   console.log("done: the emulator is stopped; nothing is left bound.");
 }

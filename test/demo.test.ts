@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 
 function runDemo(): Promise<{ code: number | null; output: string }> {
@@ -31,5 +32,9 @@ describe("npm run demo", () => {
     expect(finalTable).not.toMatch(/ (bound|ACTIVE)$/m);
     expect(output).toContain("done: the emulator is stopped; nothing is left bound.");
     expect(output).not.toContain("emulator-secret-key");
+    // Under jest its temporary folder (the stack directory's grandparent) would go with this file's
+    // TMPDIR anyway: `npm run demo` must remove it itself.
+    const stackDir = /; stack directory (\S+)\n/.exec(output)![1];
+    expect(fs.existsSync(path.dirname(path.dirname(stackDir)))).toBe(false);
   });
 });

@@ -203,12 +203,15 @@ describe("interrupted deploy through terraform", () => {
       vips: [{ name: "vip-0", nic: 0, vip: vipFor(0) }],
       eips: [{ name: "eip-1", eip: 1, port: 1 }],
     };
-    const eipCreate = bindingsIn(ws.synth(declare(emulator, declared)))["eip-1"].createAddress;
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
+    const eipCreate = bindings["eip-1"].createAddress;
+    const vipCreate = bindings["vip-0"].createAddress;
     await ws.init();
     emulator.addFault({ method: "GET", path: `/v1/*/publicips/${eipId(1)}`, delayMs: 3000, status: 503 });
 
-    // Killed once the hook is running (its read took the fault) and the instance is recorded.
-    await applyKilledWhen(ws, () => emulator.faults().length === 0 && recorded(ws).includes(eipCreate));
+    // Killed once the hook is running (its read took the fault) and the instance is recorded, and
+    // so is the virtual IP's create instance, which runs beside it and may come a little later.
+    await applyKilledWhen(ws, () => emulator.faults().length === 0 && recorded(ws).includes(eipCreate) && recorded(ws).includes(vipCreate));
     expect(emulator.state().publicips[1].status).toBe("DOWN");
 
     // Terraform believes everything is created, so a deploy has nothing to do...

@@ -22,7 +22,11 @@ export interface EipSpec {
   readonly ipVersion?: 4 | 6;
 }
 
-/** Settings stored in the instance's input: a change updates in place, without re-binding. */
+/**
+ * The connection's settings as the hooks get them in HWC_BINDINGS_SETTINGS: a literal in the
+ * provisioners when known at synth time, else the instances' input (lib/hook-resource.ts). Either
+ * way a change re-binds nothing: the next hook run uses it.
+ */
 export interface HookSettings {
   /** Base URL of the ECS service, e.g. https://ecs.ap-southeast-1.myhuaweicloud.com */
   readonly ecsEndpoint: string;

@@ -109,7 +109,11 @@ export function renderReport(r: BenchResults, chartFile: string): string {
     headline.push([
       `Apply of N = ${pt.n} bindings / ideal`,
       `≤ ${APPLY_TARGET_FACTOR}`,
-      `${ratio(pt.applyRatio)} (apply ${sec(pt.apply.median)}, ideal ${sec(pt.idealApplyMs)}; ${pt.apply.runs} run${pt.apply.runs === 1 ? "" : "s"})`,
+      `${ratio(pt.applyRatio)} (apply ${sec(pt.apply.median)}, ideal ${sec(pt.idealApplyMs)}; ${pt.apply.runs} run${pt.apply.runs === 1 ? "" : "s"})` +
+        (pt.applyPass || pt.nodeStartApply === undefined
+          ? ""
+          : `; Terraform and starting Node.js for the hooks alone take ${sec(pt.nodeStartApply.median)} of it ` +
+            `(${ratio(pt.nodeStartApply.median / pt.idealApplyMs)} × ideal), see §3`),
       verdict(pt.applyPass),
     ]);
   }
@@ -252,14 +256,23 @@ export function renderReport(r: BenchResults, chartFile: string): string {
       ]),
     ),
   );
+  const nodeStartMeasured = points.every((pt) => pt.nodeStartApply !== undefined);
   p(
     "**Terraform alone.** Right after each cycle, the suite applies a copy of the same synthesized stack whose hook commands are " +
       "`true` (same resources, instances, expressions and provisioner runs, no hook process): what Terraform itself costs for this stack, " +
-      "which no hook can save. The apply beyond it is the hooks' part.",
+      "which no hook can save. The apply beyond it is the hooks' part." +
+      (nodeStartMeasured
+        ? " Then a copy whose hook commands are our provisioner command running an empty script, with the same environment: " +
+          "Terraform plus the start of a Node.js process per hook, which no hook written for Node.js can save. " +
+          "The apply beyond it is what the hooks' requests and their own work add."
+        : ""),
   );
   p(
     table(
-      ["N", "apply", "Terraform alone", "apply − Terraform alone", "ideal", "(apply − Terraform alone) / ideal"],
+      [
+        "N", "apply", "Terraform alone", "apply − Terraform alone", "ideal", "(apply − Terraform alone) / ideal",
+        ...(nodeStartMeasured ? ["Terraform + Node.js start", "(apply − (Terraform + Node.js start)) / ideal"] : []),
+      ],
       points.map((pt) => [
         String(pt.n),
         range(pt.apply),
@@ -267,6 +280,7 @@ export function renderReport(r: BenchResults, chartFile: string): string {
         sec(pt.apply.median - pt.terraformAloneApply.median),
         sec(pt.idealApplyMs),
         ratio((pt.apply.median - pt.terraformAloneApply.median) / pt.idealApplyMs),
+        ...(pt.nodeStartApply ? [range(pt.nodeStartApply), ratio((pt.apply.median - pt.nodeStartApply.median) / pt.idealApplyMs)] : []),
       ]),
     ),
   );

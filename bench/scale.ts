@@ -7,6 +7,7 @@ import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { REQUEST_LOG_LIMIT } from "../lib/emulator/request-log";
 import { bindingsOf, eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "../test/helpers/world";
+import { hookCommandFor } from "../lib/hook-asset";
 import { REGION } from "./hook-env";
 import { progress } from "./progress";
 import { cleanEnv, PROBE, probeDir, readProbes, spawnOk, type ProbeRecord, type TimedRun } from "./spawn-timed";
@@ -51,6 +52,11 @@ export interface ScalePoint {
     readonly applyMs: number[];
     /** `terraform apply` of the same saved-plan step with every hook command replaced by `true`. */
     readonly terraformAloneApplyMs: number[];
+    /**
+     * The same with every hook command replaced by ours running an empty script: Terraform plus the
+     * start of a Node.js process per hook. Absent from results written before it was measured.
+     */
+    readonly nodeStartApplyMs?: number[];
     readonly destroyMs: number[];
     readonly applyRequests: number[];
     readonly destroyRequests: number[];
@@ -67,6 +73,8 @@ export interface ScalePoint {
   readonly apply: Summary;
   /** Terraform's own apply time for this stack: the hooks replaced by `true`, run side by side. */
   readonly terraformAloneApply: Summary;
+  /** Terraform plus starting Node.js for each hook, which no Node.js hook can save: run side by side. */
+  readonly nodeStartApply?: Summary;
   readonly destroy: Summary;
   /** Requests of one binding's create: apply requests / N. */
   readonly requestsPerBinding: number;
@@ -141,11 +149,12 @@ function writeForEachInLocals(cdkTfJson: string, dir: string): boolean {
 }
 
 /**
- * A copy of the synthesized configuration whose hook commands are `true`: the same resources,
- * instances, expressions and provisioner runs, with no hook process. Its apply time is what
- * Terraform itself costs for this stack. The backend is dropped (the copy keeps its own state).
+ * A copy of the synthesized configuration whose hook commands are `command`: the same resources,
+ * instances, expressions and provisioner runs, with `true` no hook process at all. Its apply time
+ * is what Terraform itself costs for this stack (with `command` starting a process, that too). The
+ * backend is dropped (the copy keeps its own state).
  */
-function writeTerraformAlone(cdkTfJson: string, dir: string): void {
+function writeWithHookCommand(cdkTfJson: string, dir: string, command: string): void {
   const config = JSON.parse(fs.readFileSync(cdkTfJson, "utf8")) as {
     terraform?: { backend?: unknown };
     resource?: { terraform_data?: Record<string, { provisioner?: Array<{ "local-exec": { command: string } }> }> };
@@ -154,7 +163,7 @@ function writeTerraformAlone(cdkTfJson: string, dir: string): void {
   let replaced = 0;
   for (const resource of Object.values(config.resource?.terraform_data ?? {})) {
     for (const p of resource.provisioner ?? []) {
-      p["local-exec"].command = "true";
+      p["local-exec"].command = command;
       replaced++;
     }
   }
@@ -218,6 +227,9 @@ async function scalePoint(
   const stackDir = path.join(outdir, "stacks", STACK);
   const hookProbes = probeDir(`scale-${n}`);
   const synthProbe = probeDir(`synth-${n}`);
+  const unreadProbes = probeDir(`node-start-${n}`);
+  const emptyHook = path.join(o.tmp, "empty-hook.js");
+  fs.writeFileSync(emptyHook, "");
   const tfEnv = cleanEnv({
     TF_CLI_CONFIG_FILE: o.cliConfig,
     CHECKPOINT_DISABLE: "1",
@@ -240,6 +252,7 @@ async function scalePoint(
     planForEachInLocalsMs: [] as number[],
     applyMs: [] as number[],
     terraformAloneApplyMs: [] as number[],
+    nodeStartApplyMs: [] as number[],
     destroyMs: [] as number[],
     applyRequests: [] as number[],
     destroyRequests: [] as number[],
@@ -314,7 +327,7 @@ async function scalePoint(
 
       // Terraform alone, right after: the same stack with `true` for every hook.
       const alone = path.join(workdir, "terraform-alone");
-      writeTerraformAlone(path.join(stackDir, "cdk.tf.json"), alone);
+      writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), alone, "true");
       const inAlone = (args: string[]) => spawnOk("terraform", [args[0], "-input=false", "-no-color", ...args.slice(1)], { cwd: alone, env: tfEnv });
       if (cycle === 0) await inAlone(["init"]);
       await inAlone(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
@@ -322,6 +335,21 @@ async function scalePoint(
       s.terraformAloneApplyMs.push(aloneApplied.wallMs);
       await inAlone(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
       progress(`scale N = ${n}, ${label}: Terraform alone (hooks replaced by true): apply ${aloneApplied.wallMs.toFixed(0)} ms`);
+
+      // Terraform plus Node.js start, right after: every hook is our provisioner command running an
+      // empty script, with the same environment (the probe too, writing where nothing reads it).
+      // Its state is simply deleted afterwards: a destroy would only start N more empty processes.
+      const nodeStart = path.join(workdir, "node-start");
+      writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), nodeStart, hookCommandFor(JSON.stringify(emptyHook)));
+      const nodeStartEnv = { ...tfEnv, BENCH_PROBE_DIR: unreadProbes };
+      const inNodeStart = (args: string[]) =>
+        spawnOk("terraform", [args[0], "-input=false", "-no-color", ...args.slice(1)], { cwd: nodeStart, env: nodeStartEnv });
+      if (cycle === 0) await inNodeStart(["init"]);
+      await inNodeStart(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
+      const nodeStartApplied = await inNodeStart(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
+      s.nodeStartApplyMs.push(nodeStartApplied.wallMs);
+      for (const f of ["terraform.tfstate", "terraform.tfstate.backup"]) fs.rmSync(path.join(nodeStart, f), { force: true });
+      progress(`scale N = ${n}, ${label}: Terraform + Node.js start (hooks are an empty script): apply ${nodeStartApplied.wallMs.toFixed(0)} ms`);
     }
     for (let extra = plan.cycles; extra < plan.synthRuns; extra++) {
       await synth(`synth run ${extra + 1}/${plan.synthRuns}`);
@@ -330,6 +358,7 @@ async function scalePoint(
     await emulator.close();
     fs.rmSync(hookProbes, { recursive: true, force: true });
     fs.rmSync(synthProbe, { recursive: true, force: true });
+    fs.rmSync(unreadProbes, { recursive: true, force: true });
     fs.rmSync(workdir, { recursive: true, force: true });
   }
 
@@ -355,6 +384,7 @@ async function scalePoint(
     forEachWasLiteral,
     apply,
     terraformAloneApply: summarize(s.terraformAloneApplyMs),
+    nodeStartApply: summarize(s.nodeStartApplyMs),
     destroy,
     requestsPerBinding,
     perBindingApiMs,

@@ -150,9 +150,9 @@ function writeForEachInLocals(cdkTfJson: string, dir: string): boolean {
 
 /**
  * A copy of the synthesized configuration whose hook commands are `command`: the same resources,
- * instances, expressions and provisioner runs, with `true` no hook process at all. Its apply time
- * is what Terraform itself costs for this stack (with `command` starting a process, that too). The
- * backend is dropped (the copy keeps its own state).
+ * instances, expressions and provisioner runs. With `true` (no process at all) its apply time is
+ * what Terraform itself costs for this stack; with a command that starts a process, that process's
+ * cost is added. The backend is dropped (the copy keeps its own state).
  */
 function writeWithHookCommand(cdkTfJson: string, dir: string, command: string): void {
   const config = JSON.parse(fs.readFileSync(cdkTfJson, "utf8")) as {
@@ -241,8 +241,9 @@ async function scalePoint(
     BENCH_PROBE_DIR: hookProbes,
   });
   // Options before the positional argument (the saved plan): Terraform accepts no option after it.
-  const terraform = ([command, ...rest]: string[]) =>
-    spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd: stackDir, env: tfEnv });
+  const terraformIn = (cwd: string, env: NodeJS.ProcessEnv) => ([command, ...rest]: string[]) =>
+    spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd, env });
+  const terraform = terraformIn(stackDir, tfEnv);
   const s = {
     synthWallMs: [] as number[],
     synthPeakRssKb: [] as number[],
@@ -296,8 +297,9 @@ async function scalePoint(
       forEachWasLiteral = writeForEachInLocals(path.join(stackDir, "cdk.tf.json"), variant);
       let diagnostic = "";
       if (forEachWasLiteral) {
-        if (s.planForEachInLocalsMs.length === 0) await spawnOk("terraform", ["init", "-input=false", "-no-color"], { cwd: variant, env: tfEnv });
-        const plannedVariant = await spawnOk("terraform", ["plan", "-input=false", "-no-color", `-parallelism=${o.parallelism}`], { cwd: variant, env: tfEnv });
+        const inVariant = terraformIn(variant, tfEnv);
+        if (s.planForEachInLocalsMs.length === 0) await inVariant(["init"]);
+        const plannedVariant = await inVariant(["plan", `-parallelism=${o.parallelism}`]);
         s.planForEachInLocalsMs.push(plannedVariant.wallMs);
         diagnostic = ` (for_each in locals: ${plannedVariant.wallMs.toFixed(0)} ms)`;
       }
@@ -328,7 +330,7 @@ async function scalePoint(
       // Terraform alone, right after: the same stack with `true` for every hook.
       const alone = path.join(workdir, "terraform-alone");
       writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), alone, "true");
-      const inAlone = (args: string[]) => spawnOk("terraform", [args[0], "-input=false", "-no-color", ...args.slice(1)], { cwd: alone, env: tfEnv });
+      const inAlone = terraformIn(alone, tfEnv);
       if (cycle === 0) await inAlone(["init"]);
       await inAlone(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
       const aloneApplied = await inAlone(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
@@ -341,9 +343,7 @@ async function scalePoint(
       // Its state is simply deleted afterwards: a destroy would only start N more empty processes.
       const nodeStart = path.join(workdir, "node-start");
       writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), nodeStart, hookCommandFor(JSON.stringify(emptyHook)));
-      const nodeStartEnv = { ...tfEnv, BENCH_PROBE_DIR: unreadProbes };
-      const inNodeStart = (args: string[]) =>
-        spawnOk("terraform", [args[0], "-input=false", "-no-color", ...args.slice(1)], { cwd: nodeStart, env: nodeStartEnv });
+      const inNodeStart = terraformIn(nodeStart, { ...tfEnv, BENCH_PROBE_DIR: unreadProbes });
       if (cycle === 0) await inNodeStart(["init"]);
       await inNodeStart(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
       const nodeStartApplied = await inNodeStart(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);

@@ -58,6 +58,18 @@ describe("runEmulatorCli", () => {
     expect(stderr.text()).toMatch(/^hwc-bindings emulator: --port must be an integer from 0 to 65535, got "99999"/);
   });
 
+  test("fails with exit code 2 on a state file that cannot be read", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-cli-"));
+    const stderr = captureStderr();
+    try {
+      expect(await runEmulatorCli(["--port", "0", "--state", dir])).toBe(2);
+    } finally {
+      stderr.restore();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    expect(stderr.text()).toContain(`hwc-bindings emulator: The state file ${dir} cannot be read (EISDIR).`);
+  });
+
   test("prints the help", async () => {
     const spy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
     try {

@@ -107,6 +107,13 @@ describe("state file", () => {
     await expect(startEmulator({ stateFile: file })).rejects.toThrow(`The state file ${file} is not valid JSON`);
   });
 
+  test("fails, naming the file, if the state file cannot be read", async () => {
+    fs.mkdirSync(file);
+    await expect(startEmulator({ stateFile: file })).rejects.toThrow(
+      `The state file ${file} cannot be read (EISDIR). Give the path of a readable JSON file, or of one that does not exist yet.`,
+    );
+  });
+
   test("fails if the state file is inconsistent", async () => {
     fs.writeFileSync(file, JSON.stringify({ projectId: "p", subnets: [], ports: [{ id: "x", network_id: "none" }], publicips: [] }));
     await expect(startEmulator({ stateFile: file })).rejects.toThrow(`state file ${file}.ports[0].network_id: no subnet has the network ID "none"`);

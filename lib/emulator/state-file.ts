@@ -12,8 +12,13 @@ export function readStateFile(file: string): unknown {
   try {
     text = readFileSync(file, "utf8");
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return undefined;
+    // A path that exists but cannot be read (a folder, no permission) is a bad --state, as a bad
+    // JSON file is: no errno code on this error, so the CLI exits 2, not 1 as for a failed listen.
+    throw new Error(
+      `The state file ${file} cannot be read (${code ?? (err as Error).message}). Give the path of a readable JSON file, or of one that does not exist yet.`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

@@ -22,6 +22,7 @@ import {
   exactBindingsOf,
   expected,
   hookProcesses,
+  numbered,
   output,
   taintedInstances,
   writes,
@@ -149,10 +150,7 @@ describe("interrupted deploy through terraform", () => {
   });
 
   test("converges after a SIGKILL in the middle of a change that moves, removes and adds bindings", async () => {
-    const before: Declared = {
-      vips: Array.from({ length: 10 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
-      eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
-    };
+    const before = numbered(10);
     ws.synth(declare(emulator, before));
     await ws.init();
     await applyOk(ws);
@@ -188,10 +186,7 @@ describe("interrupted deploy through terraform", () => {
     // write of a change that removes bindings, after truncating the state file and before writing
     // it, before any hook ran. What it leaves is exactly this: an empty terraform.tfstate, and
     // terraform.tfstate.backup holding the state from before that apply.
-    const before: Declared = {
-      vips: Array.from({ length: 3 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
-      eips: Array.from({ length: 3 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
-    };
+    const before = numbered(3);
     ws.synth(declare(emulator, before));
     await ws.init();
     await applyOk(ws);
@@ -223,10 +218,7 @@ describe("interrupted deploy through terraform", () => {
     // On SIGINT Terraform kills the shell of each running provisioner and marks the instance
     // tainted; the hook under the shell lives on and finishes. The next deploy replaces the
     // tainted create instances, whose hooks find every binding bound already.
-    const declared: Declared = {
-      vips: Array.from({ length: 5 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
-      eips: Array.from({ length: 5 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
-    };
+    const declared = numbered(5);
     const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
     const creates = [bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort();
     await ws.init();

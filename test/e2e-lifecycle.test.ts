@@ -13,6 +13,7 @@ import {
   exactBindingsOf,
   expected,
   hookProcesses,
+  numbered,
   output,
   writes,
 } from "./helpers/bindings";
@@ -101,10 +102,7 @@ describe("end to end through terraform", () => {
 
   test("binds and unbinds 20 bindings in one apply", async () => {
     const ws = emulatorWorkspace("scale", emulator);
-    const declared: Declared = {
-      vips: Array.from({ length: 10 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
-      eips: Array.from({ length: 10 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
-    };
+    const declared = numbered(10);
     const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
     await ws.init();
     // Twenty instances and two create instances, whose two hooks bind ten bindings each.
@@ -124,10 +122,7 @@ describe("end to end through terraform", () => {
 
   test("adds a binding to bound ones with one create hook that writes only for it, and re-binds one on -replace", async () => {
     const ws = emulatorWorkspace("added", emulator);
-    const declared: Declared = {
-      vips: Array.from({ length: 5 }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
-      eips: Array.from({ length: 5 }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
-    };
+    const declared = numbered(5);
     ws.synth(declare(emulator, declared));
     await ws.init();
     await applyOk(ws);

@@ -4,7 +4,7 @@ import type { TerraformStack } from "cdktf";
 import { EipAssociation, HuaweiCloudConnection, type HuaweiCloudConnectionConfig, VirtualIpBinding } from "../../lib";
 import type { EmulatorState, RunningEmulator } from "../../lib/emulator";
 import type { RunResult, TerraformWorkspace } from "./terraform";
-import { bindingsOf, eipId, nicId, nicIp, NETWORK, portId } from "./world";
+import { bindingsOf, eipId, nicId, nicIp, NETWORK, portId, vipFor } from "./world";
 
 export interface DeclaredVip {
   readonly name: string;
@@ -29,6 +29,14 @@ export interface Declared {
 }
 
 export const NOTHING: Declared = { vips: [], eips: [] };
+
+/** n virtual IP bindings (vip-i: its own virtual IP on NIC i) and n EIP associations (eip-i: EIP i on port i). */
+export function numbered(n: number): Declared {
+  return {
+    vips: Array.from({ length: n }, (_, i) => ({ name: `vip-${i}`, nic: i, vip: vipFor(i) })),
+    eips: Array.from({ length: n }, (_, i) => ({ name: `eip-${i}`, eip: i, port: i })),
+  };
+}
 
 function portOf(e: DeclaredEip): string {
   return typeof e.port === "number" ? portId(e.port) : e.port;

@@ -122,6 +122,10 @@ describe("interrupted deploy through terraform", () => {
     const creates = [bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort();
     const all = [...creates, ...Object.values(bindings).map((b) => b.resourceAddress)].sort();
     await ws.init();
+    // The virtual IP binds answer after 1 s, so that the virtual IP hook is still running at the
+    // kill too: Terraform writes the state file when a hook ends (truncate, then write), and a kill
+    // in that write would leave it empty (see the third test), which is not what this test is about.
+    emulator.addFault({ method: "PUT", path: "/v1/*/cloudservers/nics/*", delayMs: 1000, times: 10 });
 
     // Killed while both create hooks run (both recorded) and EIPs are BINDING, before the EIP hook
     // has started all its binds.
@@ -246,7 +250,9 @@ describe("interrupted deploy through terraform", () => {
   test("finishes the bindings of a create instance that terraform recorded as created before its hook was done", async () => {
     // The EIP's first read is answered after 3 s with a 503: by then Terraform has saved the EIP
     // create instance as created (it does so before running the hook) and has been killed. The
-    // orphaned hook retries, with its output pipe broken, and binds.
+    // orphaned hook retries, with its output pipe broken, and binds. The virtual IP's bind answers
+    // after 3 s too, so that no hook ends, and Terraform writes no state, around the kill: a kill in
+    // a state write could leave the state file empty (see the third test).
     const declared: Declared = {
       vips: [{ name: "vip-0", nic: 0, vip: vipFor(0) }],
       eips: [{ name: "eip-1", eip: 1, port: 1 }],
@@ -256,9 +262,10 @@ describe("interrupted deploy through terraform", () => {
     const vipCreate = bindings["vip-0"].createAddress;
     await ws.init();
     emulator.addFault({ method: "GET", path: `/v1/*/publicips/${eipId(1)}`, delayMs: 3000, status: 503 });
+    emulator.addFault({ method: "PUT", path: `/v1/*/cloudservers/nics/${nicId(0)}`, delayMs: 3000 });
 
-    // Killed once the hook is running (its read took the fault) and the instance is recorded, and
-    // so is the virtual IP's create instance, which runs beside it and may come a little later.
+    // Killed once both hooks are running (each took its fault) and both create instances are
+    // recorded.
     await applyKilledWhen(ws, () => emulator.faults().length === 0 && recorded(ws).includes(eipCreate) && recorded(ws).includes(vipCreate));
     expect(emulator.state().publicips[1].status).toBe("DOWN");
 
@@ -266,8 +273,9 @@ describe("interrupted deploy through terraform", () => {
     await forceUnlockIfLocked(ws);
     expect(recorded(ws)).toContain(eipCreate);
     expect(output(await applyOk(ws))).toContain("No changes.");
-    // ...and the binding is there all the same, because the orphaned hook finished its work.
+    // ...and the bindings are there all the same, because the orphaned hooks finished their work.
     await until("the orphaned hook binds the EIP", () => emulator.state().publicips[1].status === "ACTIVE");
+    await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });
 });

@@ -4,12 +4,21 @@
 //
 // What Terraform 1.11 leaves behind with the local backend: `.terraform.tfstate.lock.info` stays,
 // but the lock itself (an OS file lock) died with the process, so the next run just works and
-// `terraform force-unlock` answers "LocalState not locked". It writes an instance to its state as
-// created before running the instance's create provisioner, and the local backend writes the state
-// file at each such step: a killed apply leaves the create instance of a kind recorded as created
-// while its one hook (which binds every binding of the kind) was still working, and the next plan
-// does not run that hook again. So the orphaned hook must finish the work of all those bindings,
-// including any it had not started yet when Terraform died.
+// `terraform force-unlock` answers "LocalState not locked". It records an instance as created in
+// its state before running the instance's create provisioner, and the local backend rewrites the
+// state file (truncate, then write) whenever an instance finishes: the file shows a kind's create
+// instance as created as soon as any other instance finishes after it (traced with the emulator's
+// request log: here the other kind's create hook, which ends first). A killed apply then leaves the
+// create instance of a kind recorded as created while its one hook (which binds every binding of
+// the kind) was still working, and the next plan does not run that hook again. So the orphaned hook
+// must finish the work of all those bindings, including any it had not started yet when Terraform
+// died.
+//
+// The kills of the first and last tests wait until the file lists both create instances. It can
+// only do so after a write at the end of a hook (each create instance comes after its own kind's
+// instances, so no earlier write can hold both), and the test reads it only once that write is
+// complete; the next write comes when the other hook ends, seconds later. So those kills never
+// fall in a write, and never leave an empty state file, as the third test's can.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
@@ -122,10 +131,6 @@ describe("interrupted deploy through terraform", () => {
     const creates = [bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort();
     const all = [...creates, ...Object.values(bindings).map((b) => b.resourceAddress)].sort();
     await ws.init();
-    // The virtual IP binds answer after 1 s, so that the virtual IP hook is still running at the
-    // kill too: Terraform writes the state file when a hook ends (truncate, then write), and a kill
-    // in that write would leave it empty (see the third test), which is not what this test is about.
-    emulator.addFault({ method: "PUT", path: "/v1/*/cloudservers/nics/*", delayMs: 1000, times: 10 });
 
     // Killed while both create hooks run (both recorded) and EIPs are BINDING, before the EIP hook
     // has started all its binds.
@@ -248,11 +253,10 @@ describe("interrupted deploy through terraform", () => {
   });
 
   test("finishes the bindings of a create instance that terraform recorded as created before its hook was done", async () => {
-    // The EIP's first read is answered after 3 s with a 503: by then Terraform has saved the EIP
-    // create instance as created (it does so before running the hook) and has been killed. The
-    // orphaned hook retries, with its output pipe broken, and binds. The virtual IP's bind answers
-    // after 3 s too, so that no hook ends, and Terraform writes no state, around the kill: a kill in
-    // a state write could leave the state file empty (see the third test).
+    // The EIP's first read is answered after 3 s with a 503: by then the virtual IP's hook, which
+    // runs beside it, has ended, Terraform has written its state with the EIP create instance
+    // recorded as created (it records it before running the hook), and has been killed. The
+    // orphaned hook retries, with its output pipe broken, and binds.
     const declared: Declared = {
       vips: [{ name: "vip-0", nic: 0, vip: vipFor(0) }],
       eips: [{ name: "eip-1", eip: 1, port: 1 }],
@@ -262,10 +266,10 @@ describe("interrupted deploy through terraform", () => {
     const vipCreate = bindings["vip-0"].createAddress;
     await ws.init();
     emulator.addFault({ method: "GET", path: `/v1/*/publicips/${eipId(1)}`, delayMs: 3000, status: 503 });
-    emulator.addFault({ method: "PUT", path: `/v1/*/cloudservers/nics/${nicId(0)}`, delayMs: 3000 });
 
-    // Killed once both hooks are running (each took its fault) and both create instances are
-    // recorded.
+    // Killed once the hook is running (its read took the fault) and the state file lists both create
+    // instances: the write at the end of the virtual IP's hook, which needs no fault to end, is what
+    // lists them (see the top of this file).
     await applyKilledWhen(ws, () => emulator.faults().length === 0 && recorded(ws).includes(eipCreate) && recorded(ws).includes(vipCreate));
     expect(emulator.state().publicips[1].status).toBe("DOWN");
 
@@ -273,9 +277,8 @@ describe("interrupted deploy through terraform", () => {
     await forceUnlockIfLocked(ws);
     expect(recorded(ws)).toContain(eipCreate);
     expect(output(await applyOk(ws))).toContain("No changes.");
-    // ...and the bindings are there all the same, because the orphaned hooks finished their work.
+    // ...and the binding is there all the same, because the orphaned hook finished its work.
     await until("the orphaned hook binds the EIP", () => emulator.state().publicips[1].status === "ACTIVE");
-    await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });
 });

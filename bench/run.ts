@@ -35,11 +35,12 @@ const FULL: Settings = {
   timeToBoundRuns: 7,
   scale: [
     // N = 10 sits near its target (1.5 x ideal), and one apply there varies by 10 %: 15 cycles (a few
-    // seconds each) give a median that a rerun reproduces.
-    { n: 10, cycles: 15, synthRuns: 15 },
-    { n: 100, cycles: 5, synthRuns: 5 },
+    // seconds each) give a median that a rerun reproduces. The probed runs (hook processes' lifetime,
+    // CPU, peak RSS) need fewer.
+    { n: 10, cycles: 15, probedCycles: 5, synthRuns: 15 },
+    { n: 100, cycles: 5, probedCycles: 2, synthRuns: 5 },
     // One cycle: at N = 1000 a cycle takes minutes. Synth is cheap, so it still gets a median.
-    { n: 1000, cycles: 1, synthRuns: 3 },
+    { n: 1000, cycles: 1, probedCycles: 1, synthRuns: 3 },
   ],
   latencyMs: 50,
   parallelism: 10,
@@ -50,8 +51,8 @@ const QUICK: Settings = {
   hookCostRuns: 10,
   timeToBoundRuns: 5,
   scale: [
-    { n: 10, cycles: 2, synthRuns: 2 },
-    { n: 100, cycles: 1, synthRuns: 1 },
+    { n: 10, cycles: 2, probedCycles: 1, synthRuns: 2 },
+    { n: 100, cycles: 1, probedCycles: 1, synthRuns: 1 },
   ],
 };
 

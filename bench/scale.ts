@@ -23,12 +23,18 @@ export interface ScalePlan {
   readonly n: number;
   /** Full cycles (synth, plan, apply, destroy). */
   readonly cycles: number;
+  /**
+   * Cycles (the first ones) that also apply and destroy once more with the probe in every hook
+   * process, for the hook processes' lifetime, CPU time and peak RSS. The timed apply and destroy
+   * run without it: the probe costs each process a millisecond or two.
+   */
+  readonly probedCycles: number;
   /** Synth runs (at least `cycles`; synth is cheap, so large N gets more of them than cycles). */
   readonly synthRuns: number;
 }
 
 export interface HookProcesses {
-  /** Hook processes that ran during one run of the phase (probe records / cycles). */
+  /** Hook processes that ran during one run of the phase (probe records / probed runs). */
   readonly countPerRun: number;
   /** Lifetime of one hook process, node start to exit. */
   readonly lifetimeMs: Summary;
@@ -41,6 +47,8 @@ export interface HookProcesses {
 export interface ScalePoint {
   readonly n: number;
   readonly cycles: number;
+  /** Absent from results written before the probed runs were split from the timed ones. */
+  readonly probedCycles?: number;
   readonly samples: {
     readonly synthWallMs: number[];
     readonly synthPeakRssKb: number[];
@@ -58,6 +66,9 @@ export interface ScalePoint {
      */
     readonly nodeStartApplyMs?: number[];
     readonly destroyMs: number[];
+    /** The probed runs' apply and destroy (see ScalePlan.probedCycles); absent from older results. */
+    readonly probedApplyMs?: number[];
+    readonly probedDestroyMs?: number[];
     readonly applyRequests: number[];
     readonly destroyRequests: number[];
   };
@@ -76,6 +87,9 @@ export interface ScalePoint {
   /** Terraform plus starting Node.js for each hook, which no Node.js hook can save: run side by side. */
   readonly nodeStartApply?: Summary;
   readonly destroy: Summary;
+  /** The probed runs' apply and destroy; absent from older results, whose timed runs carried the probe. */
+  readonly probedApply?: Summary;
+  readonly probedDestroy?: Summary;
   /** Requests of one binding's create: apply requests / N. */
   readonly requestsPerBinding: number;
   /** requestsPerBinding x latencyMs. */
@@ -227,7 +241,6 @@ async function scalePoint(
   const stackDir = path.join(outdir, "stacks", STACK);
   const hookProbes = probeDir(`scale-${n}`);
   const synthProbe = probeDir(`synth-${n}`);
-  const unreadProbes = probeDir(`node-start-${n}`);
   const emptyHook = path.join(o.tmp, "empty-hook.js");
   fs.writeFileSync(emptyHook, "");
   const tfEnv = cleanEnv({
@@ -236,14 +249,15 @@ async function scalePoint(
     TF_IN_AUTOMATION: "1",
     HW_ACCESS_KEY: emulator.accessKey,
     HW_SECRET_KEY: emulator.secretKey,
-    // Every hook process Terraform starts leaves its lifetime, CPU time and peak RSS here.
-    NODE_OPTIONS: `--require ${PROBE}`,
-    BENCH_PROBE_DIR: hookProbes,
   });
+  // In the probed runs, every hook process Terraform starts leaves its lifetime, CPU time and peak
+  // RSS here.
+  const probedEnv = { ...tfEnv, NODE_OPTIONS: `--require ${PROBE}`, BENCH_PROBE_DIR: hookProbes };
   // Options before the positional argument (the saved plan): Terraform accepts no option after it.
   const terraformIn = (cwd: string, env: NodeJS.ProcessEnv) => ([command, ...rest]: string[]) =>
     spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd, env });
   const terraform = terraformIn(stackDir, tfEnv);
+  const terraformProbed = terraformIn(stackDir, probedEnv);
   const s = {
     synthWallMs: [] as number[],
     synthPeakRssKb: [] as number[],
@@ -255,6 +269,8 @@ async function scalePoint(
     terraformAloneApplyMs: [] as number[],
     nodeStartApplyMs: [] as number[],
     destroyMs: [] as number[],
+    probedApplyMs: [] as number[],
+    probedDestroyMs: [] as number[],
     applyRequests: [] as number[],
     destroyRequests: [] as number[],
   };
@@ -279,6 +295,22 @@ async function scalePoint(
     const run = await terraform(args);
     return [run, requestsBetween(emulator, from, Date.now())];
   };
+  const vipCount = Math.floor(n / 2);
+  const checkBound = () => {
+    const bound = bindingsOf(emulator.state());
+    const activeEips = Object.values(bound.eips).filter((e) => e.endsWith(" ACTIVE")).length;
+    if (Object.keys(bound.vips).length !== vipCount || activeEips !== n - vipCount) {
+      throw new Error(`after apply the emulator shows ${Object.keys(bound.vips).length} virtual IP and ${activeEips} EIP bindings, expected ${vipCount} and ${n - vipCount}`);
+    }
+  };
+  const checkUnbound = () => {
+    const left = bindingsOf(emulator.state());
+    if (Object.keys(left.vips).length + Object.keys(left.eips).length !== 0) {
+      throw new Error(`after destroy the emulator still shows bindings: ${JSON.stringify(left).slice(0, 300)}`);
+    }
+  };
+  const probedCycles = Math.min(plan.probedCycles, plan.cycles);
+  if (probedCycles < 1) throw new Error(`scale N = ${n}: probedCycles must be at least 1`);
 
   try {
     for (let cycle = 0; cycle < plan.cycles; cycle++) {
@@ -306,26 +338,31 @@ async function scalePoint(
       progress(`scale N = ${n}, ${label}: plan ${planned.wallMs.toFixed(0)} ms${diagnostic}; applying...`);
 
       const [applied, applyRequests] = await timedWithRequests(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
-      const bound = bindingsOf(emulator.state());
-      const vipCount = Math.floor(n / 2);
-      const activeEips = Object.values(bound.eips).filter((e) => e.endsWith(" ACTIVE")).length;
-      if (Object.keys(bound.vips).length !== vipCount || activeEips !== n - vipCount) {
-        throw new Error(`after apply the emulator shows ${Object.keys(bound.vips).length} virtual IP and ${activeEips} EIP bindings, expected ${vipCount} and ${n - vipCount}`);
-      }
+      checkBound();
       s.applyMs.push(applied.wallMs);
       s.applyRequests.push(applyRequests);
-      collect(applyProbes);
       progress(`scale N = ${n}, ${label}: apply ${applied.wallMs.toFixed(0)} ms (${applyRequests} requests); destroying...`);
 
       const [destroyed, destroyRequests] = await timedWithRequests(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
-      const left = bindingsOf(emulator.state());
-      if (Object.keys(left.vips).length + Object.keys(left.eips).length !== 0) {
-        throw new Error(`after destroy the emulator still shows bindings: ${JSON.stringify(left).slice(0, 300)}`);
-      }
+      checkUnbound();
       s.destroyMs.push(destroyed.wallMs);
       s.destroyRequests.push(destroyRequests);
-      collect(destroyProbes);
       progress(`scale N = ${n}, ${label}: destroy ${destroyed.wallMs.toFixed(0)} ms (${destroyRequests} requests)`);
+
+      // The same apply and destroy again with the probe in every hook process: what the hook
+      // processes cost. Their times are reported beside the timed ones, which carry no probe.
+      if (cycle < probedCycles) {
+        await terraformProbed(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
+        const probedApply = await terraformProbed(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
+        checkBound();
+        s.probedApplyMs.push(probedApply.wallMs);
+        collect(applyProbes);
+        const probedDestroy = await terraformProbed(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
+        checkUnbound();
+        s.probedDestroyMs.push(probedDestroy.wallMs);
+        collect(destroyProbes);
+        progress(`scale N = ${n}, ${label}: with the probe in each hook process: apply ${probedApply.wallMs.toFixed(0)} ms, destroy ${probedDestroy.wallMs.toFixed(0)} ms`);
+      }
 
       // Terraform alone, right after: the same stack with `true` for every hook.
       const alone = path.join(workdir, "terraform-alone");
@@ -339,11 +376,11 @@ async function scalePoint(
       progress(`scale N = ${n}, ${label}: Terraform alone (hooks replaced by true): apply ${aloneApplied.wallMs.toFixed(0)} ms`);
 
       // Terraform plus Node.js start, right after: every hook is our provisioner command running an
-      // empty script, with the same environment (the probe too, writing where nothing reads it).
+      // empty script, with the timed runs' environment (no probe).
       // Its state is simply deleted afterwards: a destroy would only start N more empty processes.
       const nodeStart = path.join(workdir, "node-start");
       writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), nodeStart, hookCommandFor(JSON.stringify(emptyHook)));
-      const inNodeStart = terraformIn(nodeStart, { ...tfEnv, BENCH_PROBE_DIR: unreadProbes });
+      const inNodeStart = terraformIn(nodeStart, tfEnv);
       if (cycle === 0) await inNodeStart(["init"]);
       await inNodeStart(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
       const nodeStartApplied = await inNodeStart(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
@@ -358,7 +395,6 @@ async function scalePoint(
     await emulator.close();
     fs.rmSync(hookProbes, { recursive: true, force: true });
     fs.rmSync(synthProbe, { recursive: true, force: true });
-    fs.rmSync(unreadProbes, { recursive: true, force: true });
     fs.rmSync(workdir, { recursive: true, force: true });
   }
 
@@ -373,6 +409,7 @@ async function scalePoint(
   return {
     n,
     cycles: plan.cycles,
+    probedCycles,
     samples: s,
     synth: synthSummary,
     synthPeakRssKb: summarize(s.synthPeakRssKb),
@@ -386,14 +423,16 @@ async function scalePoint(
     terraformAloneApply: summarize(s.terraformAloneApplyMs),
     nodeStartApply: summarize(s.nodeStartApplyMs),
     destroy,
+    probedApply: summarize(s.probedApplyMs),
+    probedDestroy: summarize(s.probedDestroyMs),
     requestsPerBinding,
     perBindingApiMs,
     idealApplyMs,
     idealDestroyMs,
     applyRatio: apply.median / idealApplyMs,
     destroyRatio: destroy.median / idealDestroyMs,
-    applyHooks: hookProcesses(applyProbes, plan.cycles),
-    destroyHooks: hookProcesses(destroyProbes, plan.cycles),
+    applyHooks: hookProcesses(applyProbes, probedCycles),
+    destroyHooks: hookProcesses(destroyProbes, probedCycles),
     synthPass: n === 1000 ? synthSummary.median < SYNTH_TARGET_MS : undefined,
     applyPass: apply.median <= APPLY_TARGET_FACTOR * idealApplyMs,
   };

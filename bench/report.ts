@@ -274,6 +274,11 @@ export function renderReport(r: BenchResults, chartFile: string): string {
         ? " Then a copy whose hook commands are our provisioner command running an empty script, with the same environment: " +
           "Terraform plus the start of a Node.js process per hook, which no hook written for Node.js can save. " +
           "The apply beyond it is what the hooks' requests and their own work add."
+        : "") +
+      (scale.terraformMinimalApply
+        ? ` Of Terraform's part, ${range(scale.terraformMinimalApply)} (${scale.terraformMinimalApply.runs} runs) is what any stack pays: ` +
+          "the apply of a saved plan for the smallest configuration with a " +
+          "provisioner (one terraform_data whose local-exec runs `true`), measured once before the cycles."
         : ""),
   );
   p(

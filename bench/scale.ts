@@ -111,6 +111,42 @@ export interface ScaleResult {
   readonly bindDelayMs: number;
   readonly parallelism: number;
   readonly points: ScalePoint[];
+  /**
+   * `terraform apply` of a saved plan for the smallest configuration with a provisioner (one
+   * terraform_data whose local-exec runs `true`): Terraform's own start and finish, which any
+   * stack pays. Absent from results written before it was measured.
+   */
+  readonly terraformMinimalApply?: Summary;
+}
+
+/**
+ * Runs `terraform <command> -input=false -no-color <rest>` in `cwd`. Options go before the
+ * positional argument (the saved plan): Terraform accepts no option after it.
+ */
+const terraformIn = (cwd: string, env: NodeJS.ProcessEnv) => ([command, ...rest]: string[]) =>
+  spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd, env });
+
+/** Runs of the minimal configuration's apply. */
+const MINIMAL_RUNS = 10;
+
+async function terraformMinimalApply(dir: string, cliConfig: string): Promise<Summary> {
+  fs.mkdirSync(dir);
+  fs.writeFileSync(
+    path.join(dir, "main.tf.json"),
+    JSON.stringify({ resource: { terraform_data: { minimal: { provisioner: [{ "local-exec": { command: "true" } }] } } } }),
+  );
+  const env = cleanEnv({ TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" });
+  const terraform = terraformIn(dir, env);
+  await terraform(["init"]);
+  const applyMs: number[] = [];
+  for (let run = 0; run < MINIMAL_RUNS; run++) {
+    await terraform(["plan", `-out=${PLAN_FILE}`]);
+    applyMs.push((await terraform(["apply", PLAN_FILE])).wallMs);
+    await terraform(["destroy", "-auto-approve"]);
+  }
+  const summary = summarize(applyMs);
+  progress(`scale: Terraform's minimal apply (one terraform_data, provisioner \`true\`): ${summary.median.toFixed(0)} ms`);
+  return summary;
 }
 
 interface StackFile {
@@ -217,14 +253,16 @@ export async function benchScale(plans: readonly ScalePlan[], options: { latency
   const cliConfig = path.join(tmp, "terraformrc");
   fs.writeFileSync(cliConfig, "");
   const points: ScalePoint[] = [];
+  let minimal: Summary;
   try {
+    minimal = await terraformMinimalApply(path.join(tmp, "minimal"), cliConfig);
     for (const plan of plans) {
       points.push(await scalePoint(plan, { latencyMs, bindDelayMs, parallelism, tmp, cliConfig }));
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  return { latencyMs, bindDelayMs, parallelism, points };
+  return { latencyMs, bindDelayMs, parallelism, points, terraformMinimalApply: minimal };
 }
 
 async function scalePoint(
@@ -253,9 +291,6 @@ async function scalePoint(
   // In the probed runs, every hook process Terraform starts leaves its lifetime, CPU time and peak
   // RSS here.
   const probedEnv = { ...tfEnv, NODE_OPTIONS: `--require ${PROBE}`, BENCH_PROBE_DIR: hookProbes };
-  // Options before the positional argument (the saved plan): Terraform accepts no option after it.
-  const terraformIn = (cwd: string, env: NodeJS.ProcessEnv) => ([command, ...rest]: string[]) =>
-    spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd, env });
   const terraform = terraformIn(stackDir, tfEnv);
   const terraformProbed = terraformIn(stackDir, probedEnv);
   const s = {

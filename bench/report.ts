@@ -364,12 +364,12 @@ export function renderReport(r: BenchResults, chartFile: string): string {
         [
           String(pt.n), "apply", String(pt.applyHooks.countPerRun), range(pt.applyHooks.lifetimeMs), range(pt.applyHooks.cpuMs),
           sec(pt.applyHooks.cpuPerRunMs / cores), sec(pt.idealApplyMs), sec(pt.apply.median),
-          ...(pt.probedApply ? [`${range(pt.probedApply)}`] : []),
+          ...(pt.probedApply ? [range(pt.probedApply)] : []),
         ],
         [
           String(pt.n), "destroy", String(pt.destroyHooks.countPerRun), range(pt.destroyHooks.lifetimeMs), range(pt.destroyHooks.cpuMs),
           sec(pt.destroyHooks.cpuPerRunMs / cores), sec(pt.idealDestroyMs), sec(pt.destroy.median),
-          ...(pt.probedDestroy ? [`${range(pt.probedDestroy)}`] : []),
+          ...(pt.probedDestroy ? [range(pt.probedDestroy)] : []),
         ],
       ]),
     ),

@@ -27,7 +27,9 @@ describe("concurrent bindings through terraform", () => {
   });
 
   test("binds 50 bindings 10 at a time per kind and unbinds them at parallelism 10 while the cloud throttles", async () => {
-    emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 10 });
+    // Some latency, as on any real network: each hook starts a binding per turn of its event loop,
+    // and a cloud that answered at once could finish the first before the tenth has started.
+    emulator = await startEmulator({ seed: worldSeed(50), bindDelayMs: 500, rateLimit: 10, latencyMs: 50 });
     ws = emulatorWorkspace("many", emulator);
     const declared: Declared = {
       vips: [

@@ -154,6 +154,26 @@ describe("EipAssociation hook", () => {
     expect(run.text).toContain("The bind was undone");
     expect(eip()).toEqual({ status: "DOWN", port_id: undefined, ip_version: 4 });
   });
+  test("says the create timeout passed when it cuts a status read short, and undoes the bind", async () => {
+    await emulator.close();
+    emulator = await startSeededEmulator(500);
+    const run = await runAgainst(emulator, {
+      kind: "eip",
+      spec: eipSpec(),
+      settings: { createTimeoutSeconds: 0.3 },
+      // The first read of the wait answers only after the create timeout has passed.
+      onLine: (line) => {
+        if (line.includes("bind request accepted")) emulator.addFault({ method: "GET", path: EIP_PATH, delayMs: 2000 });
+      },
+    });
+    expect(run.code).toBe(1);
+    expect(run.text).toMatch(
+      /create failed after \d+\.\ds: timed out waiting for EIP \S+ to be ACTIVE on port \S+ \(createTimeoutSeconds = 0\.3\); nothing seen yet; the read in flight did not finish in time: read EIP: GET \S+ failed: ETIMEDOUT: no complete answer within \d+\.\ds; gave up after 1 attempt/,
+    );
+    expect(run.text).toContain("The bind was undone");
+    expect(eip()).toEqual({ status: "DOWN", port_id: undefined, ip_version: 4 });
+  });
+
   test("clears a bind_error left on its own port, then binds", async () => {
     await emulator.seed({ publicips: [{ id: PUBLICIP_ID, public_ip_address: "198.18.0.10", status: "BIND_ERROR", port_id: PORT_ID }] });
     const run = await runAgainst(emulator, { kind: "eip", spec: eipSpec() });

@@ -1,6 +1,6 @@
 // Waiting for the cloud to show what was asked. Most binds settle within a second or two, so the
 // first seconds are polled densely; a slow one backs off so that a long wait costs few requests.
-import { HookError } from "./errors";
+import { CloudApiError, HookError } from "./errors";
 import type { Logger } from "./log";
 import type { Timing } from "./timing";
 
@@ -33,7 +33,17 @@ export async function waitUntil<T>(ctx: PollContext, opts: WaitOptions<T>): Prom
   let lastStatus: string | undefined;
   let lastPrintedAt = -Infinity;
   for (;;) {
-    const value = await opts.read(opts.deadline);
+    let value: T;
+    try {
+      value = await opts.read(opts.deadline);
+    } catch (err) {
+      // A read may wait only for the time left; one cut short by the deadline, or not sent for
+      // want of time, is the deadline passing, and says so. A refusal by the cloud is news of its own.
+      if (err instanceof HookError && !(err instanceof CloudApiError) && timing.now() >= opts.deadline) {
+        throw timedOut(opts, lastStatus, err);
+      }
+      throw err;
+    }
     const seen = opts.observe(value);
     if ("failed" in seen) {
       throw new HookError(`${seen.failed} (while waiting for ${opts.what})`);
@@ -59,8 +69,10 @@ export async function waitUntil<T>(ctx: PollContext, opts: WaitOptions<T>): Prom
   }
 }
 
-function timedOut(opts: { what: string; budget: string }, status: string): HookError {
-  return new HookError(`timed out waiting for ${opts.what} (${opts.budget}); last seen: ${status}`);
+function timedOut(opts: { what: string; budget: string }, status: string | undefined, cutShort?: HookError): HookError {
+  const seen = status === undefined ? "nothing seen yet" : `last seen: ${status}`;
+  const read = cutShort === undefined ? "" : `; the read in flight did not finish in time: ${cutShort.message}`;
+  return new HookError(`timed out waiting for ${opts.what} (${opts.budget}); ${seen}${read}`);
 }
 
 /** The polling schedule, shared with retries of "busy" answers: dense first, then backing off. */

@@ -220,23 +220,15 @@ describe("a create of all bindings of a kind", () => {
     };
     setImmediate(tick);
     const startedInTurn: number[] = [];
-    const out = lines();
-    const env = batchEnv({
+    const run = await runBatchAgainst(emulator, {
       kind: "eip",
       specs: keyed("eip", range(0, 5), (i) => eip(i)),
-      settings: settings(emulator.url),
-      credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey },
-    });
-    const code = await runHook(
-      env,
-      (line) => {
+      onLine: (line) => {
         if (/^\[hwc-bindings eip eip-\d\] create: /.test(line)) startedInTurn.push(turns);
-        out.sink(line);
       },
-      FAST,
-    );
+    });
     counting = false;
-    expect(code).toBe(EXIT.ok);
+    expect(run.code).toBe(EXIT.ok);
     expect(startedInTurn).toHaveLength(5);
     for (let i = 1; i < startedInTurn.length; i++) expect(startedInTurn[i]).toBeGreaterThan(startedInTurn[i - 1]);
   });

@@ -72,6 +72,8 @@ export interface BatchAgainst {
   timing?: Partial<Timing>;
   /** The endpoint the hook is pointed at, when not the emulator itself (a proxy in front of it). */
   endpoint?: string;
+  /** Called with every log line as it is printed, as in runAgainst. */
+  onLine?: (line: string) => void;
 }
 
 /** Runs a create of all bindings of a kind in-process against the emulator, as runAgainst does one. */
@@ -83,7 +85,14 @@ export async function runBatchAgainst(emulator: RunningEmulator, o: BatchAgainst
     settings: settings(o.endpoint ?? emulator.url, o.settings),
     credentials: o.credentials ?? { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey },
   });
-  const code = await runHook(env, out.sink, { ...FAST, ...o.timing });
+  const code = await runHook(
+    env,
+    (line) => {
+      out.sink(line);
+      o.onLine?.(line);
+    },
+    { ...FAST, ...o.timing },
+  );
   return { code, lines: out.all, text: out.text() };
 }
 

@@ -378,6 +378,37 @@ export function renderReport(r: BenchResults, chartFile: string): string {
     "Apply time beyond max(ideal, CPU floor) is Terraform's own work (graph walk, expression evaluation, state writes) and CPU " +
       "contention between Terraform, the hooks and the emulator, which runs in the benchmark's process.",
   );
+  const timed = points.filter((pt) => pt.applyTimeline !== undefined);
+  if (timed.length > 0) {
+    p(
+      "**An apply, phase by phase.** Each probed apply is cut where the first hook process starts and the last one exits (their " +
+        "probe records) and where the first request reached the emulator and its last answer left (its request log): five phases, one " +
+        "after another, that add up to the apply. Each cell is the median over the probed applies, so a row's cells need not add up " +
+        "to its median apply exactly. The requests' phase is the one to hold against the ideal: the other four are the same whatever " +
+        "the latency.",
+    );
+    p(
+      table(
+        [
+          "N", "probed apply", "Terraform, before the hooks", "hook start → first request", "first request → last answer",
+          "(first request → last answer) / ideal", "last answer → hooks' exit", "Terraform, after the hooks",
+        ],
+        timed.map((pt) => {
+          const t = pt.applyTimeline!;
+          return [
+            String(pt.n),
+            pt.probedApply ? range(pt.probedApply) : "–",
+            range(t.terraformBeforeHooksMs),
+            range(t.hookStartToFirstRequestMs),
+            range(t.requestsMs),
+            ratio(t.requestsMs.median / pt.idealApplyMs),
+            range(t.lastAnswerToHookExitMs),
+            range(t.terraformAfterHooksMs),
+          ];
+        }),
+      ),
+    );
+  }
 
   // ---- 4. memory
   p("## 4. Peak memory");

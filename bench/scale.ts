@@ -69,6 +69,8 @@ export interface ScalePoint {
     /** The probed runs' apply and destroy (see ScalePlan.probedCycles); absent from older results. */
     readonly probedApplyMs?: number[];
     readonly probedDestroyMs?: number[];
+    /** Each probed apply cut into phases (see ApplyTimeline); absent from older results. */
+    readonly probedApplyTimeline?: ApplyTimeline[];
     readonly applyRequests: number[];
     readonly destroyRequests: number[];
   };
@@ -100,10 +102,66 @@ export interface ScalePoint {
   /** median(apply) / idealApplyMs. */
   readonly applyRatio: number;
   readonly destroyRatio: number;
+  /** Median of each phase over the probed applies; absent from older results. */
+  readonly applyTimeline?: { readonly [phase in keyof ApplyTimeline]: Summary };
   readonly applyHooks: HookProcesses;
   readonly destroyHooks: HookProcesses;
   readonly synthPass: boolean | undefined;
   readonly applyPass: boolean;
+}
+
+/**
+ * One probed apply cut where its hook processes start and exit (their probe records) and where the
+ * first request reached the emulator and the last answer left it (its request log): five phases
+ * in milliseconds, one after another, that add up to the apply's wall time. The clocks are the
+ * same machine's wall clock, read by the benchmark, the hook processes and the emulator, to about
+ * a millisecond.
+ */
+export interface ApplyTimeline {
+  /** From Terraform's spawn to the start of the first hook process: Terraform's own work before. */
+  readonly terraformBeforeHooksMs: number;
+  /** From the first hook process's start to the first request's arrival: Node.js and hook start-up. */
+  readonly hookStartToFirstRequestMs: number;
+  /** From the first request's arrival to the last answer: the requests, their latency and their gaps. */
+  readonly requestsMs: number;
+  /** From the last answer to the exit of the last hook process. */
+  readonly lastAnswerToHookExitMs: number;
+  /** From the last hook process's exit to Terraform's exit: Terraform's own work after. */
+  readonly terraformAfterHooksMs: number;
+}
+
+function applyTimeline(apply: TimedRun, hooks: readonly ProbeRecord[], emulator: RunningEmulator): ApplyTimeline {
+  if (hooks.length === 0) throw new Error("the probed apply left no hook process record");
+  const hooksStart = Math.min(...hooks.map((h) => h.startedAt));
+  const hooksEnd = Math.max(...hooks.map((h) => h.endedAt));
+  const requests = emulator.requests().filter((r) => {
+    const t = Date.parse(r.time);
+    return t >= Math.floor(apply.startedAt) && t <= apply.endedAt;
+  });
+  if (requests.length === 0) throw new Error("the probed apply made no request");
+  if (requests.length >= REQUEST_LOG_LIMIT) {
+    throw new Error(`the emulator's request log keeps only ${REQUEST_LOG_LIMIT} requests, and the probed apply made at least that many`);
+  }
+  const firstRequest = Math.min(...requests.map((r) => Date.parse(r.time)));
+  const lastAnswer = Math.max(...requests.map((r) => Date.parse(r.time) + r.durationMs));
+  return {
+    terraformBeforeHooksMs: hooksStart - apply.startedAt,
+    hookStartToFirstRequestMs: firstRequest - hooksStart,
+    requestsMs: lastAnswer - firstRequest,
+    lastAnswerToHookExitMs: hooksEnd - lastAnswer,
+    terraformAfterHooksMs: apply.endedAt - hooksEnd,
+  };
+}
+
+function timelineSummary(runs: readonly ApplyTimeline[]): { readonly [phase in keyof ApplyTimeline]: Summary } {
+  const of = (phase: keyof ApplyTimeline) => summarize(runs.map((r) => r[phase]));
+  return {
+    terraformBeforeHooksMs: of("terraformBeforeHooksMs"),
+    hookStartToFirstRequestMs: of("hookStartToFirstRequestMs"),
+    requestsMs: of("requestsMs"),
+    lastAnswerToHookExitMs: of("lastAnswerToHookExitMs"),
+    terraformAfterHooksMs: of("terraformAfterHooksMs"),
+  };
 }
 
 export interface ScaleResult {
@@ -305,6 +363,7 @@ async function scalePoint(
     nodeStartApplyMs: [] as number[],
     destroyMs: [] as number[],
     probedApplyMs: [] as number[],
+    probedApplyTimeline: [] as ApplyTimeline[],
     probedDestroyMs: [] as number[],
     applyRequests: [] as number[],
     destroyRequests: [] as number[],
@@ -312,9 +371,11 @@ async function scalePoint(
   let forEachWasLiteral = false;
   const applyProbes: ProbeRecord[] = [];
   const destroyProbes: ProbeRecord[] = [];
-  const collect = (into: ProbeRecord[]) => {
-    for (const r of readProbes(hookProbes)) into.push(r);
+  const collect = (into: ProbeRecord[]): ProbeRecord[] => {
+    const records = readProbes(hookProbes);
+    into.push(...records);
     for (const f of fs.readdirSync(hookProbes)) fs.rmSync(path.join(hookProbes, f));
+    return records;
   };
   const synth = async (label: string) => {
     // cdktf's default local backend puts the state file in the synth process's working directory:
@@ -391,7 +452,7 @@ async function scalePoint(
         const probedApply = await terraformProbed(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
         checkBound();
         s.probedApplyMs.push(probedApply.wallMs);
-        collect(applyProbes);
+        s.probedApplyTimeline.push(applyTimeline(probedApply, collect(applyProbes), emulator));
         const probedDestroy = await terraformProbed(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
         checkUnbound();
         s.probedDestroyMs.push(probedDestroy.wallMs);
@@ -466,6 +527,7 @@ async function scalePoint(
     idealDestroyMs,
     applyRatio: apply.median / idealApplyMs,
     destroyRatio: destroy.median / idealDestroyMs,
+    applyTimeline: timelineSummary(s.probedApplyTimeline),
     applyHooks: hookProcesses(applyProbes, probedCycles),
     destroyHooks: hookProcesses(destroyProbes, probedCycles),
     synthPass: n === 1000 ? synthSummary.median < SYNTH_TARGET_MS : undefined,

@@ -19,6 +19,9 @@ export interface ProbeRecord {
 
 export interface TimedRun {
   readonly wallMs: number;
+  /** Spawn and exit as epoch milliseconds, on the clock of the probe's startedAt and endedAt. */
+  readonly startedAt: number;
+  readonly endedAt: number;
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
@@ -62,6 +65,7 @@ export function spawnTimed(command: string, args: readonly string[], options: Sp
     let stdout = "";
     let stderr = "";
     let wallMs = 0;
+    const startedAt = performance.timeOrigin + started;
     child.stdout.on("data", (d: Buffer) => (stdout += d));
     child.stderr.on("data", (d: Buffer) => (stderr += d));
     child.on("error", reject);
@@ -80,7 +84,7 @@ export function spawnTimed(command: string, args: readonly string[], options: Sp
           fs.rmSync(file);
         }
       }
-      resolve({ wallMs, code, stdout, stderr, ...(probe ? { probe } : {}) });
+      resolve({ wallMs, startedAt, endedAt: startedAt + wallMs, code, stdout, stderr, ...(probe ? { probe } : {}) });
     });
   });
 }

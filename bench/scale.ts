@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { REQUEST_LOG_LIMIT } from "../lib/emulator/request-log";
+import { REQUEST_LOG_LIMIT, type RequestLogEntry } from "../lib/emulator/request-log";
 import { bindingsOf, eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "../test/helpers/world";
 import { hookCommandFor } from "../lib/hook-asset";
 import { REGION } from "./hook-env";
@@ -134,14 +134,9 @@ function applyTimeline(apply: TimedRun, hooks: readonly ProbeRecord[], emulator:
   if (hooks.length === 0) throw new Error("the probed apply left no hook process record");
   const hooksStart = Math.min(...hooks.map((h) => h.startedAt));
   const hooksEnd = Math.max(...hooks.map((h) => h.endedAt));
-  const requests = emulator.requests().filter((r) => {
-    const t = Date.parse(r.time);
-    return t >= Math.floor(apply.startedAt) && t <= apply.endedAt;
-  });
+  // The log keeps whole milliseconds of arrival: floor the start so a request in its first one counts.
+  const requests = requestsBetween(emulator, Math.floor(apply.startedAt), apply.endedAt);
   if (requests.length === 0) throw new Error("the probed apply made no request");
-  if (requests.length >= REQUEST_LOG_LIMIT) {
-    throw new Error(`the emulator's request log keeps only ${REQUEST_LOG_LIMIT} requests, and the probed apply made at least that many`);
-  }
   const firstRequest = Math.min(...requests.map((r) => Date.parse(r.time)));
   const lastAnswer = Math.max(...requests.map((r) => Date.parse(r.time) + r.durationMs));
   return {
@@ -280,16 +275,16 @@ function writeWithHookCommand(cdkTfJson: string, dir: string, command: string): 
   fs.writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(config));
 }
 
-function requestsBetween(emulator: RunningEmulator, fromMs: number, toMs: number): number {
-  const log = emulator.requests();
-  const count = log.filter((r) => {
+/** The requests that arrived from fromMs to toMs (epoch milliseconds), all of them or an error. */
+function requestsBetween(emulator: RunningEmulator, fromMs: number, toMs: number): RequestLogEntry[] {
+  const requests = emulator.requests().filter((r) => {
     const t = Date.parse(r.time);
     return t >= fromMs && t <= toMs;
-  }).length;
-  if (count >= REQUEST_LOG_LIMIT) {
+  });
+  if (requests.length >= REQUEST_LOG_LIMIT) {
     throw new Error(`the emulator's request log keeps only ${REQUEST_LOG_LIMIT} requests, and one phase made at least that many: use a smaller N`);
   }
-  return count;
+  return requests;
 }
 
 function hookProcesses(records: ProbeRecord[], runs: number): HookProcesses {
@@ -389,7 +384,7 @@ async function scalePoint(
   const timedWithRequests = async (args: string[]): Promise<[TimedRun, number]> => {
     const from = Date.now();
     const run = await terraform(args);
-    return [run, requestsBetween(emulator, from, Date.now())];
+    return [run, requestsBetween(emulator, from, Date.now()).length];
   };
   const vipCount = Math.floor(n / 2);
   const checkBound = () => {

@@ -179,6 +179,10 @@ export interface ScaleResult {
 const terraformIn = (cwd: string, env: NodeJS.ProcessEnv) => ([command, ...rest]: string[]) =>
   spawnOk("terraform", [command, "-input=false", "-no-color", ...rest], { cwd, env });
 
+/** Terraform's environment in the suite: its own empty CLI configuration, no checkpoint call, plus `extra`. */
+const terraformEnv = (cliConfig: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv =>
+  cleanEnv({ TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", ...extra });
+
 /** Runs of the minimal configuration's apply. */
 const MINIMAL_RUNS = 10;
 
@@ -188,8 +192,7 @@ async function terraformMinimalApply(dir: string, cliConfig: string): Promise<Su
     path.join(dir, "main.tf.json"),
     JSON.stringify({ resource: { terraform_data: { minimal: { provisioner: [{ "local-exec": { command: "true" } }] } } } }),
   );
-  const env = cleanEnv({ TF_CLI_CONFIG_FILE: cliConfig, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" });
-  const terraform = terraformIn(dir, env);
+  const terraform = terraformIn(dir, terraformEnv(cliConfig));
   await terraform(["init"]);
   const applyMs: number[] = [];
   for (let run = 0; run < MINIMAL_RUNS; run++) {
@@ -334,13 +337,7 @@ async function scalePoint(
   const synthProbe = probeDir(`synth-${n}`);
   const emptyHook = path.join(o.tmp, "empty-hook.js");
   fs.writeFileSync(emptyHook, "");
-  const tfEnv = cleanEnv({
-    TF_CLI_CONFIG_FILE: o.cliConfig,
-    CHECKPOINT_DISABLE: "1",
-    TF_IN_AUTOMATION: "1",
-    HW_ACCESS_KEY: emulator.accessKey,
-    HW_SECRET_KEY: emulator.secretKey,
-  });
+  const tfEnv = terraformEnv(o.cliConfig, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
   // In the probed runs, every hook process Terraform starts leaves its lifetime, CPU time and peak
   // RSS here.
   const probedEnv = { ...tfEnv, NODE_OPTIONS: `--require ${PROBE}`, BENCH_PROBE_DIR: hookProbes };

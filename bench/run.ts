@@ -2,7 +2,7 @@
 // bound and scale benchmarks one after the other (never side by side: each would be the other's
 // noise), then writes bench/results.json (every raw sample), bench/REPORT.md and bench/scale.svg.
 //
-//   npm run bench             the reference run (about 4.5 minutes on 2 cores)
+//   npm run bench             the reference run (about 6 minutes on 2 cores)
 //   npm run bench -- --quick  fewer runs, N = 10 and 100; writes into a temporary directory
 //   npm run bench -- --render-only   rewrites REPORT.md and scale.svg from bench/results.json
 import * as fs from "node:fs";

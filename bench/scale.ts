@@ -383,6 +383,23 @@ async function scalePoint(
     const run = await terraform(args);
     return [run, requestsBetween(emulator, from, Date.now()).length];
   };
+  // A copy of the synthesized stack whose every hook command is `command`, in its own directory
+  // (initialized on first use): plan, then the timed apply of the saved plan, then cleanup.
+  const initialized = new Set<string>();
+  const applyWithHookCommand = async (dirName: string, command: string, cleanup: "destroy" | "delete state"): Promise<number> => {
+    const dir = path.join(workdir, dirName);
+    writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), dir, command);
+    const inDir = terraformIn(dir, tfEnv);
+    if (!initialized.has(dir)) {
+      await inDir(["init"]);
+      initialized.add(dir);
+    }
+    await inDir(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
+    const applied = await inDir(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
+    if (cleanup === "destroy") await inDir(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
+    else for (const f of ["terraform.tfstate", "terraform.tfstate.backup"]) fs.rmSync(path.join(dir, f), { force: true });
+    return applied.wallMs;
+  };
   const vipCount = Math.floor(n / 2);
   const checkBound = () => {
     const bound = bindingsOf(emulator.state());
@@ -453,28 +470,16 @@ async function scalePoint(
       }
 
       // Terraform alone, right after: the same stack with `true` for every hook.
-      const alone = path.join(workdir, "terraform-alone");
-      writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), alone, "true");
-      const inAlone = terraformIn(alone, tfEnv);
-      if (cycle === 0) await inAlone(["init"]);
-      await inAlone(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
-      const aloneApplied = await inAlone(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
-      s.terraformAloneApplyMs.push(aloneApplied.wallMs);
-      await inAlone(["destroy", "-auto-approve", `-parallelism=${o.parallelism}`]);
-      progress(`scale N = ${n}, ${label}: Terraform alone (hooks replaced by true): apply ${aloneApplied.wallMs.toFixed(0)} ms`);
+      const aloneMs = await applyWithHookCommand("terraform-alone", "true", "destroy");
+      s.terraformAloneApplyMs.push(aloneMs);
+      progress(`scale N = ${n}, ${label}: Terraform alone (hooks replaced by true): apply ${aloneMs.toFixed(0)} ms`);
 
       // Terraform plus Node.js start, right after: every hook is our provisioner command running an
       // empty script, with the timed runs' environment (no probe).
       // Its state is simply deleted afterwards: a destroy would only start N more empty processes.
-      const nodeStart = path.join(workdir, "node-start");
-      writeWithHookCommand(path.join(stackDir, "cdk.tf.json"), nodeStart, hookCommandFor(JSON.stringify(emptyHook)));
-      const inNodeStart = terraformIn(nodeStart, tfEnv);
-      if (cycle === 0) await inNodeStart(["init"]);
-      await inNodeStart(["plan", `-out=${PLAN_FILE}`, `-parallelism=${o.parallelism}`]);
-      const nodeStartApplied = await inNodeStart(["apply", `-parallelism=${o.parallelism}`, PLAN_FILE]);
-      s.nodeStartApplyMs.push(nodeStartApplied.wallMs);
-      for (const f of ["terraform.tfstate", "terraform.tfstate.backup"]) fs.rmSync(path.join(nodeStart, f), { force: true });
-      progress(`scale N = ${n}, ${label}: Terraform + Node.js start (hooks are an empty script): apply ${nodeStartApplied.wallMs.toFixed(0)} ms`);
+      const nodeStartMs = await applyWithHookCommand("node-start", hookCommandFor(JSON.stringify(emptyHook)), "delete state");
+      s.nodeStartApplyMs.push(nodeStartMs);
+      progress(`scale N = ${n}, ${label}: Terraform + Node.js start (hooks are an empty script): apply ${nodeStartMs.toFixed(0)} ms`);
     }
     for (let extra = plan.cycles; extra < plan.synthRuns; extra++) {
       await synth(`synth run ${extra + 1}/${plan.synthRuns}`);

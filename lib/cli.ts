@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // `hwc-bindings <command>`: the package's command line. Each subcommand lives next to what it drives.
+import { runDriftCli } from "./drift/cli";
 import { runEmulatorCli } from "./emulator/cli";
 
 const USAGE = `usage: hwc-bindings <command> [options]
 
 commands:
+  drift      compare a deployed stack's bindings with what the cloud shows, and repair them
+             (hwc-bindings drift --help for its options; exit 0 in sync, 2 drift, 1 error)
   emulator   run a local emulator of the ECS NIC virtual-IP, EIP and port APIs
              (hwc-bindings emulator --help for its options)
 `;
@@ -12,6 +15,8 @@ commands:
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
+    case "drift":
+      return runDriftCli(rest);
     case "emulator":
       return runEmulatorCli(rest);
     case "help":

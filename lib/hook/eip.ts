@@ -308,3 +308,21 @@ function describe(e: EipView): string {
   const version = e.ipVersion === undefined ? "" : `, IPv${e.ipVersion}`;
   return `${e.status}, ${port}${version}`;
 }
+
+/** What the cloud shows of one EIP, for a caller that only reads (`hwc-bindings drift`). */
+export interface EipReading {
+  readonly status: string;
+  /** The port the EIP is bound to; absent when it is bound to none. */
+  readonly portId?: string;
+  readonly address?: string;
+  readonly ipVersion?: number;
+}
+
+/**
+ * The EIP once its status has settled (a bind or unbind in progress is waited out, within
+ * createTimeoutSeconds), or undefined when it does not exist. Sends nothing but reads.
+ */
+export async function readEipBinding(ctx: HookContext, job: EipJob): Promise<EipReading | undefined> {
+  const limit = budget(ctx, "createTimeoutSeconds", job.settings.createTimeoutSeconds);
+  return settled(ctx, job, limit, await readEip(ctx, job, limit.deadline));
+}

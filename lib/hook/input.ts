@@ -433,3 +433,19 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
     bindings,
   };
 }
+
+/**
+ * One binding's spec found outside a hook's environment (a Terraform state, read by
+ * `hwc-bindings drift`), checked as the hook checks it; errors name `where.<field>`.
+ */
+export function specFrom(kind: BindingKind, where: string, obj: Record<string, unknown>): VirtualIpSpec | EipSpec {
+  return readSpec(kind, new Fields(where, obj));
+}
+
+/**
+ * The connection's settings from the JSON text that HWC_BINDINGS_SETTINGS carries, checked as the
+ * hook checks them (plain http to a host that is not loopback only with HWC_BINDINGS_ALLOW_INSECURE_HTTP in `env`).
+ */
+export function settingsFrom(json: string, env: NodeJS.ProcessEnv): { settings: HookSettings; endpoints: Endpoints } {
+  return readSettings({ [HOOK_ENV.settings]: json, [ALLOW_INSECURE_HTTP_ENV]: env[ALLOW_INSECURE_HTTP_ENV] });
+}

@@ -195,7 +195,7 @@ function nextTurn(): Promise<void> {
 }
 
 /** What to do about a refusal that no retry can cure: the user must act on the credentials. */
-function hint(err: HookError, credentials: Credentials): string {
+export function hint(err: HookError, credentials: Credentials): string {
   if (!(err instanceof CloudApiError)) {
     return "";
   }

@@ -363,3 +363,31 @@ async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number):
       vipPort.allowed_address_pairs.some((pair) => nic.fixed_ips.some((f) => sameIp(pair.ip_address, f.ip_address))),
   };
 }
+
+/** What the cloud shows of one virtual IP binding, for a caller that only reads (`hwc-bindings drift`). */
+export type VirtualIpReading =
+  | { readonly nicGone: true }
+  | {
+      readonly nicGone: false;
+      /** Bound as the create hook would leave it: what "in sync" means. */
+      readonly boundAsDeclared: boolean;
+      /** Every address the NIC's allowed_address_pairs allow, this binding's included. */
+      readonly nicPairs: readonly string[];
+      /** "NIC lists the virtual IP, virtual IP port lists the NIC", as the hook's waiting lines say it. */
+      readonly description: string;
+    };
+
+/** One look at the NIC and the virtual IP's port through the port API. Sends nothing but reads. */
+export async function readVirtualIpBinding(ctx: HookContext, job: VirtualIpJob): Promise<VirtualIpReading> {
+  const limit = budget(ctx, "createTimeoutSeconds", job.settings.createTimeoutSeconds);
+  const state = await readState(ctx, job, limit.deadline);
+  if (state.nicGone) {
+    return state;
+  }
+  return {
+    nicGone: false,
+    boundAsDeclared: boundAsDeclared(job, state),
+    nicPairs: state.nic.allowed_address_pairs.map((p) => p.ip_address),
+    description: describe(state),
+  };
+}

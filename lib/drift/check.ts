@@ -1,0 +1,342 @@
+// What the cloud shows of each deployed binding, against what was declared, and (on request) the
+// repair of what was unbound or lost. The reads and the repairs are the hooks' own (lib/hook):
+// the same client, signer, waits and undo-on-failure, so drift sees the cloud as a deploy does.
+import type { HookContext } from "../hook/context";
+import type { Credentials } from "../hook/credentials";
+import { createEip, readEipBinding, type EipJob, type EipReading } from "../hook/eip";
+import { HookError, isCloudError, plural } from "../hook/errors";
+import { apiUrl, DEFAULT_MAX_SOCKETS, HttpClient } from "../hook/http-client";
+import { DEFAULT_CONCURRENCY } from "../hook/constants";
+import { Logger, logPrefix, type LogSink } from "../hook/log";
+import { portFrom, sameIp } from "../hook/ports";
+import { hint } from "../hook/run";
+import type { Timing } from "../hook/timing";
+import { createVirtualIp, readVirtualIpBinding, type VirtualIpJob, type VirtualIpReading } from "../hook/virtual-ip";
+import type { DeployedBinding } from "./state";
+
+export const VERDICTS = ["in sync", "unbound", "bound elsewhere", "target gone", "other entries on the NIC"] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** What became of a repair. */
+export interface Repair {
+  /** The verdict before the repair. */
+  readonly before: Verdict;
+  /** "rebound": a create ran and succeeded; "failed": it ran and failed; "left alone": not ours to change. */
+  readonly outcome: "rebound" | "failed" | "left alone";
+  readonly message: string;
+}
+
+export interface Finding {
+  readonly binding: DeployedBinding;
+  /** "EIP <id> on port <id>". */
+  readonly declared: string;
+  /** What the cloud shows, in words; "not read" when the read failed or was not made. */
+  readonly cloud: string;
+  /** Undefined when the cloud could not be read: see error. */
+  readonly verdict?: Verdict;
+  /** Why the cloud could not be read. */
+  readonly error?: string;
+  /** What to do about a verdict other than "in sync". */
+  readonly advice?: string;
+  /** True where a repair may bind it again: the binding is missing and nothing of anyone else's is in the way. */
+  readonly repairable: boolean;
+  readonly repair?: Repair;
+}
+
+export interface CheckOptions {
+  readonly credentials: Credentials;
+  readonly timing: Timing;
+  /** Secrets to keep out of every line (secretsIn of the environment). */
+  readonly secrets: readonly string[];
+  /** Progress and the repairs' step lines. */
+  readonly log: LogSink;
+  /** Bindings read or repaired at the same time; default: the connection's concurrency. */
+  readonly concurrency?: number;
+}
+
+/** One client per project: a stack's bindings share one, but a state may hold a mistyped project too. */
+class Clients {
+  private readonly byProject = new Map<string, HttpClient>();
+  constructor(
+    private readonly options: CheckOptions,
+    private readonly logger: Logger,
+    private readonly maxSockets: number,
+  ) {}
+
+  for(binding: DeployedBinding): HttpClient {
+    const { projectId } = binding.job.spec;
+    let client = this.byProject.get(projectId);
+    if (client === undefined) {
+      const { requestTimeoutSeconds, maxRetries } = binding.job.settings;
+      const { timing } = this.options;
+      client = new HttpClient({
+        credentials: this.options.credentials,
+        projectId,
+        maxRetries,
+        timing: requestTimeoutSeconds === undefined ? timing : { ...timing, requestTimeoutMs: requestTimeoutSeconds * 1000 },
+        log: this.logger,
+        // No extraCaFile: this process is no hook, and Node.js itself reads NODE_EXTRA_CA_CERTS for it.
+        maxSockets: this.maxSockets,
+      });
+      this.byProject.set(projectId, client);
+    }
+    return client;
+  }
+
+  close(): void {
+    for (const client of this.byProject.values()) client.close();
+  }
+}
+
+export interface CheckResult {
+  readonly findings: readonly Finding[];
+  /** True when the cloud refused the credentials: the reads after that were not made. */
+  readonly credentialsRefused: boolean;
+}
+
+/** Reads every binding, `concurrency` at a time; with `repair`, binds again what can be, then reads those again. */
+export async function checkBindings(
+  bindings: readonly DeployedBinding[],
+  options: CheckOptions,
+  repair: boolean,
+): Promise<CheckResult> {
+  const { timing } = options;
+  const concurrency =
+    options.concurrency ?? Math.max(DEFAULT_CONCURRENCY, ...bindings.map((b) => b.job.settings.concurrency ?? DEFAULT_CONCURRENCY));
+  const startedAt = timing.now();
+  const logger = new Logger("[hwc-bindings drift]", options.log, options.secrets, timing, startedAt);
+  const clients = new Clients(options, logger, Math.max(DEFAULT_MAX_SOCKETS, 2 * concurrency));
+  // Every NIC's addresses that some binding of the stack declares: anything else on it is someone else's.
+  const declaredOnNic = new Map<string, string[]>();
+  for (const b of bindings) {
+    if (b.job.kind === "virtual-ip") {
+      const { nicId, ipAddress } = b.job.spec;
+      declaredOnNic.set(nicId, [...(declaredOnNic.get(nicId) ?? []), ipAddress]);
+    }
+  }
+  let credentialsRefused = false;
+  const ctxFor = (b: DeployedBinding): HookContext => {
+    const log = new Logger(logPrefix(b.kind, b.key), options.log, options.secrets, timing, timing.now());
+    return { client: clients.for(b).loggingTo(log), timing, log };
+  };
+  const read = async (b: DeployedBinding): Promise<Finding> => {
+    if (credentialsRefused) {
+      return notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)");
+    }
+    try {
+      return await inspect(ctxFor(b), b, declaredOnNic.get(b.job.kind === "virtual-ip" ? b.job.spec.nicId : "") ?? []);
+    } catch (err) {
+      credentialsRefused ||= isCloudError(err, 401);
+      return notRead(b, errorText(err, options.credentials));
+    }
+  };
+
+  try {
+    const findings = await pool(bindings, concurrency, read, progress(logger, timing, "read"));
+    if (!repair || credentialsRefused) {
+      return { findings, credentialsRefused };
+    }
+    const todo = findings.map((f, i) => ({ f, i })).filter(({ f }) => f.verdict !== undefined && f.verdict !== "in sync");
+    const repaired = await pool(
+      todo,
+      concurrency,
+      async ({ f }): Promise<Finding> => {
+        const before = f.verdict as Verdict;
+        if (!f.repairable) {
+          return { ...f, repair: { before, outcome: "left alone", message: f.advice ?? "not ours to change" } };
+        }
+        if (credentialsRefused) {
+          return { ...f, repair: { before, outcome: "failed", message: "not attempted: the cloud refused the credentials (HTTP 401)" } };
+        }
+        const ctx = ctxFor(f.binding);
+        let outcome: Repair;
+        try {
+          const done = await create(ctx, f.binding);
+          outcome = { before, outcome: "rebound", message: done };
+        } catch (err) {
+          credentialsRefused ||= isCloudError(err, 401);
+          outcome = { before, outcome: "failed", message: errorText(err, options.credentials) };
+        }
+        // What counts is what the cloud shows now, whatever the create said.
+        const after = await read(f.binding);
+        return { ...after, repair: outcome };
+      },
+      progress(logger, timing, "repaired"),
+    );
+    const final = [...findings];
+    todo.forEach(({ i }, n) => (final[i] = repaired[n]));
+    return { findings: final, credentialsRefused };
+  } finally {
+    clients.close();
+  }
+}
+
+function notRead(b: DeployedBinding, error: string): Finding {
+  return { binding: b, declared: declaredText(b), cloud: "not read", error, repairable: false };
+}
+
+function errorText(err: unknown, credentials: Credentials): string {
+  if (err instanceof HookError) return `${err.message}${hint(err, credentials)}`;
+  return `unexpected error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
+}
+
+/** Runs `work` on every item, at most `limit` at once, keeping the order of the results. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>, done: (n: number, total: number) => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let finished = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+      done(++finished, items.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** A progress line every 100 bindings and at least every progressEveryMs, never for the last one. */
+function progress(logger: Logger, timing: Timing, what: string) {
+  let lastAt = timing.now();
+  return (n: number, total: number) => {
+    const now = timing.now();
+    if (n < total && (n % 100 === 0 || now - lastAt >= timing.progressEveryMs)) {
+      logger.info(`${n} of ${plural(total, "binding")} ${what} (${logger.elapsed()} elapsed)`);
+      lastAt = now;
+    }
+  };
+}
+
+export function declaredText(b: DeployedBinding): string {
+  const { job } = b;
+  if (job.kind === "eip") {
+    const version = job.spec.ipVersion === undefined ? "" : ` as IPv${job.spec.ipVersion}`;
+    return `EIP ${job.spec.publicipId} on port ${job.spec.portId}${version}`;
+  }
+  const reverse = job.spec.reverseBinding === true ? ", reverse binding" : "";
+  return `virtual IP ${job.spec.ipAddress} on NIC ${job.spec.nicId} (subnet ${job.spec.subnetId}${reverse})`;
+}
+
+async function create(ctx: HookContext, b: DeployedBinding): Promise<string> {
+  const outcome = b.job.kind === "eip" ? await createEip(ctx, b.job) : await createVirtualIp(ctx, b.job);
+  ctx.log.info(`repair done in ${ctx.log.elapsed()}: ${outcome.summary}`);
+  return outcome.summary;
+}
+
+async function inspect(ctx: HookContext, b: DeployedBinding, declaredOnNic: readonly string[]): Promise<Finding> {
+  return b.job.kind === "eip" ? inspectEip(ctx, b, b.job) : inspectVirtualIp(ctx, b, b.job, declaredOnNic);
+}
+
+async function inspectEip(ctx: HookContext, b: DeployedBinding, job: EipJob): Promise<Finding> {
+  const { spec } = job;
+  const base = { binding: b, declared: declaredText(b) };
+  const eip = await readEipBinding(ctx, job);
+  if (eip === undefined) {
+    return {
+      ...base,
+      cloud: `EIP ${spec.publicipId} does not exist`,
+      verdict: "target gone",
+      advice: "the EIP was released: declare the EIP that should be bound (publicipId), or remove the EipAssociation, and deploy",
+      repairable: false,
+    };
+  }
+  const cloud = eipText(spec.publicipId, eip);
+  if (eip.portId === spec.portId) {
+    return eip.status === "ACTIVE"
+      ? { ...base, cloud, verdict: "in sync", repairable: false }
+      : { ...base, cloud, verdict: "unbound", advice: REPAIR_ADVICE, repairable: true };
+  }
+  if (eip.portId !== undefined) {
+    return {
+      ...base,
+      cloud,
+      verdict: "bound elsewhere",
+      advice:
+        `it is not taken from another port: unbind it from port ${eip.portId} and run drift --repair, ` +
+        `or declare portId ${eip.portId} and deploy`,
+      repairable: false,
+    };
+  }
+  // Unbound: deleting a port unbinds its EIP too, and then there is nothing to bind it to.
+  if (!(await portExists(ctx, job, spec.portId))) {
+    return {
+      ...base,
+      cloud: `${cloud}; port ${spec.portId} does not exist`,
+      verdict: "target gone",
+      advice: "the port was deleted: declare the port that should hold the EIP (portId), or remove the EipAssociation, and deploy",
+      repairable: false,
+    };
+  }
+  return { ...base, cloud, verdict: "unbound", advice: REPAIR_ADVICE, repairable: true };
+}
+
+const REPAIR_ADVICE = "run hwc-bindings drift --repair to bind it again";
+
+function eipText(id: string, eip: EipReading): string {
+  const address = eip.address === undefined ? "" : ` (${eip.address})`;
+  const where = eip.portId === undefined ? "on no port" : `on port ${eip.portId}`;
+  return `EIP ${id}${address} ${eip.status} ${where}`;
+}
+
+async function portExists(ctx: HookContext, job: EipJob, portId: string): Promise<boolean> {
+  try {
+    const response = await ctx.client.send({
+      operation: "read port",
+      method: "GET",
+      url: apiUrl(job.endpoints.vpc, ["v2.0", "ports", portId]),
+      deadline: ctx.timing.now() + job.settings.createTimeoutSeconds * 1000,
+    });
+    portFrom(response.body, "read port");
+    return true;
+  } catch (err) {
+    if (isCloudError(err, 404, "PortNotFound")) return false;
+    throw err;
+  }
+}
+
+/**
+ * The one place that reads a virtual IP binding: the ECS API binds it and the port API shows it.
+ * A binding made through another API reads through that API's reader here.
+ */
+function readVirtualIp(ctx: HookContext, job: VirtualIpJob): Promise<VirtualIpReading> {
+  return readVirtualIpBinding(ctx, job);
+}
+
+async function inspectVirtualIp(
+  ctx: HookContext,
+  b: DeployedBinding,
+  job: VirtualIpJob,
+  declaredOnNic: readonly string[],
+): Promise<Finding> {
+  const { spec } = job;
+  const base = { binding: b, declared: declaredText(b) };
+  const state = await readVirtualIp(ctx, job);
+  if (state.nicGone) {
+    return {
+      ...base,
+      cloud: `NIC ${spec.nicId} does not exist`,
+      verdict: "target gone",
+      advice: "the NIC was deleted: declare the NIC that should hold the virtual IP (nicId), or remove the VirtualIpBinding, and deploy",
+      repairable: false,
+    };
+  }
+  const others = state.nicPairs.filter((ip) => !declaredOnNic.some((mine) => sameIp(ip, mine)));
+  const cloud = others.length === 0 ? state.description : `${state.description}; the NIC also allows ${others.join(", ")}`;
+  if (!state.boundAsDeclared) {
+    // The ECS bind adds this binding's entries and leaves the others as they are.
+    return { ...base, cloud, verdict: "unbound", advice: REPAIR_ADVICE, repairable: true };
+  }
+  if (others.length > 0) {
+    return {
+      ...base,
+      cloud,
+      verdict: "other entries on the NIC",
+      advice:
+        `the NIC allows ${others.join(", ")}, which no binding of this stack declares; repair leaves them alone: ` +
+        `remove them in the console if they are not wanted, or declare them`,
+      repairable: false,
+    };
+  }
+  return { ...base, cloud, verdict: "in sync", repairable: false };
+}

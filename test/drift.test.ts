@@ -1,0 +1,268 @@
+// `hwc-bindings drift` below the command line: which state instances are bindings (whatever their
+// resources are named), and each verdict and repair against the emulator, through the hooks' own
+// reads and creates.
+import type { RunningEmulator } from "../lib/emulator";
+import { checkBindings, type CheckResult, type Finding } from "../lib/drift/check";
+import { bindingsFrom, DriftError, type DeployedBinding } from "../lib/drift/state";
+import { secretsIn } from "../lib/hook/credentials";
+import { DEFAULT_TIMING } from "../lib/hook/timing";
+import { call } from "./helpers/emulator-signer";
+import { runAgainst, startSeededEmulator, VIP } from "./helpers/hook-emulator";
+import { eipSpec, FAST, NIC_ID, OTHER_PORT_ID, PORT_ID, PUBLICIP_ID, settings, SUBNET_ID, vipSpec } from "./helpers/hook-env";
+
+type Instance = { name: string; index: string | number; spec: unknown; input?: unknown };
+
+/** A `terraform show -json` of these terraform_data instances. */
+function show(instances: Instance[]) {
+  return {
+    format_version: "1.0",
+    values: {
+      root_module: {
+        resources: instances.map((i) => ({
+          address: `terraform_data.${i.name}[${JSON.stringify(i.index)}]`,
+          mode: "managed",
+          type: "terraform_data",
+          name: i.name,
+          index: i.index,
+          values: { id: "x", input: i.input ?? null, output: null, triggers_replace: i.spec },
+        })),
+      },
+    },
+  };
+}
+
+/** A cdk.tf.json whose resources have a destroy provisioner of `kind` with these settings. */
+function config(resources: Record<string, { kind: string; settings: string }>) {
+  return {
+    resource: {
+      terraform_data: Object.fromEntries(
+        Object.entries(resources).map(([name, r]) => [
+          name,
+          { provisioner: [{ "local-exec": { when: "destroy", command: "node hook.js", environment: { HWC_BINDINGS_KIND: r.kind, HWC_BINDINGS_SETTINGS: r.settings } } }] },
+        ]),
+      ),
+    },
+  };
+}
+
+const SETTINGS = JSON.stringify(settings("http://127.0.0.1:1"));
+
+describe("bindingsFrom", () => {
+  test("finds specs on terraform_data instances of any name, and ignores the rest", () => {
+    const state = show([
+      { name: "cloud_virtual-ip-bindings_AB12", index: "app/web", spec: vipSpec() },
+      { name: "cloud_eip-associations-bound_CD34", index: "app/eip", spec: eipSpec() },
+      // The create instance: its triggers_replace maps keys to instance IDs.
+      { name: "cloud_eip-associations-create_EF56", index: 0, spec: { "app/eip": "1234" } },
+      { name: "unrelated", index: "k", spec: { some: "thing" } },
+    ]);
+    const cfg = config({
+      "cloud_virtual-ip-bindings_AB12": { kind: "virtual-ip", settings: SETTINGS },
+      "cloud_eip-associations-bound_CD34": { kind: "eip", settings: SETTINGS },
+    });
+    const { bindings, warnings } = bindingsFrom(state, cfg, {});
+    expect(warnings).toEqual([]);
+    expect(bindings.map((b) => [b.kind, b.key, b.addresses])).toEqual([
+      ["virtual-ip", "app/web", ['terraform_data.cloud_virtual-ip-bindings_AB12["app/web"]']],
+      ["eip", "app/eip", ['terraform_data.cloud_eip-associations-bound_CD34["app/eip"]']],
+    ]);
+    expect(bindings[0].job).toMatchObject({ action: "create", kind: "virtual-ip", spec: vipSpec(), settings: { createTimeoutSeconds: 10, maxRetries: 2 } });
+  });
+
+  test("counts one binding once when two resources hold its spec, and warns when they differ", () => {
+    const state = show([
+      { name: "vips", index: "k", spec: vipSpec() },
+      { name: "vips-bound", index: "k", spec: { ...vipSpec() } },
+      { name: "eips", index: "e", spec: eipSpec() },
+      { name: "eips-bound", index: "e", spec: eipSpec({ portId: OTHER_PORT_ID }) },
+    ]);
+    // Only the -bound resources carry the destroy provisioner: the others take the settings of their kind.
+    const cfg = config({ "vips-bound": { kind: "virtual-ip", settings: SETTINGS }, "eips-bound": { kind: "eip", settings: SETTINGS } });
+    const { bindings, warnings } = bindingsFrom(state, cfg, {});
+    expect(bindings.map((b) => [b.kind, b.key, b.addresses.length])).toEqual([
+      ["virtual-ip", "k", 2],
+      ["eip", "e", 1],
+    ]);
+    expect(bindings[1].job.spec).toEqual(eipSpec());
+    expect(warnings).toEqual([expect.stringContaining('terraform_data.eips-bound["e"] holds another spec for eip binding "e" than terraform_data.eips["e"]')]);
+  });
+
+  test("reads escaped literal settings, and the instance's input where the provisioner refers to it", () => {
+    const literal = JSON.stringify(settings("http://127.0.0.1:2/$${x}"));
+    const cfg = config({ a: { kind: "eip", settings: literal }, b: { kind: "virtual-ip", settings: "${jsonencode(self.input)}" } });
+    const input = settings("http://127.0.0.1:3", { concurrency: 4 });
+    const { bindings } = bindingsFrom(show([{ name: "a", index: "e", spec: eipSpec() }, { name: "b", index: "v", spec: vipSpec(), input }]), cfg, {});
+    expect(bindings.map((b) => [b.kind, b.job.endpoints.vpc.href, b.job.settings.concurrency])).toEqual([
+      ["virtual-ip", "http://127.0.0.1:3/", 4],
+      ["eip", "http://127.0.0.1:2/$%7Bx%7D", undefined],
+    ]);
+  });
+
+  test("leaves out a spec that no hook accepts, with a warning naming it", () => {
+    const cfg = config({ v: { kind: "virtual-ip", settings: SETTINGS } });
+    const { bindings, warnings } = bindingsFrom(show([{ name: "v", index: "bad", spec: vipSpec({ nicId: "not-a-uuid" }) }]), cfg, {});
+    expect(bindings).toEqual([]);
+    expect(warnings).toEqual([expect.stringMatching(/^terraform_data\.v\["bad"\] is left out, its spec was never valid: .*nicId must be a UUID/)]);
+  });
+
+  test("fails clearly without settings or with bad ones", () => {
+    expect(() => bindingsFrom(show([{ name: "v", index: "k", spec: vipSpec() }]), {}, {})).toThrow(
+      new DriftError(
+        'the settings of terraform_data.v["k"]: cdk.tf.json has no provisioner with HWC_BINDINGS_SETTINGS for virtual-ip bindings. Synthesize the stack as deployed (cdktf synth).',
+      ),
+    );
+    const insecure = config({ v: { kind: "virtual-ip", settings: JSON.stringify(settings("http://10.0.0.1")) } });
+    expect(() => bindingsFrom(show([{ name: "v", index: "k", spec: vipSpec() }]), insecure, {})).toThrow(/uses plain http on a host that is not loopback/);
+    expect(bindingsFrom(show([{ name: "v", index: "k", spec: vipSpec() }]), insecure, { HWC_BINDINGS_ALLOW_INSECURE_HTTP: "1" }).bindings).toHaveLength(1);
+  });
+
+  test("an empty state holds no bindings", () => {
+    expect(bindingsFrom({ format_version: "1.0" }, {}, {})).toEqual({ bindings: [], warnings: [] });
+  });
+});
+
+describe("checkBindings against the emulator", () => {
+  let emulator: RunningEmulator;
+  let log: string[];
+
+  beforeEach(async () => {
+    emulator = await startSeededEmulator(0);
+    log = [];
+  });
+  afterEach(async () => {
+    await emulator.close();
+  });
+
+  const OTHER_VIP = "192.168.0.9";
+  const cfg = () => JSON.stringify(settings(emulator.url));
+  const deployed = (specs: Record<string, unknown>): DeployedBinding[] =>
+    bindingsFrom(
+      show(Object.entries(specs).map(([index, spec]) => ({ name: (spec as { nicId?: string }).nicId ? "vips" : "eips", index, spec }))),
+      config({ vips: { kind: "virtual-ip", settings: cfg() }, eips: { kind: "eip", settings: cfg() } }),
+      {},
+    ).bindings;
+  const credentials = () => ({ kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: emulator.secretKey });
+  const check = (bindings: DeployedBinding[], repair = false, creds = credentials()): Promise<CheckResult> =>
+    checkBindings(bindings, { credentials: creds, timing: { ...DEFAULT_TIMING, ...FAST }, secrets: secretsIn({ HW_SECRET_KEY: creds.secretKey }), log: (l) => log.push(l) }, repair);
+  const verdicts = (r: CheckResult) => Object.fromEntries(r.findings.map((f: Finding) => [f.binding.key, f.verdict ?? `error: ${f.error}`]));
+  const writes = (from = 0) => emulator.requests().slice(from).filter((r) => r.method !== "GET");
+  const outOfBand = async (method: string, path: string, body?: unknown) => {
+    const res = await call(emulator, method, path.replace("{project}", emulator.projectId), body);
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
+  };
+  const bind = async (kind: "virtual-ip" | "eip", spec: unknown) => expect((await runAgainst(emulator, { kind, spec })).code).toBe(0);
+  const vip = vipSpec({ ipAddress: VIP, reverseBinding: true });
+  const eip = eipSpec();
+
+  test("in sync: reads only, and says so", async () => {
+    await bind("virtual-ip", vip);
+    await bind("eip", eip);
+    const from = emulator.requests().length;
+    const result = await check(deployed({ web: vip, "web-eip": eip }));
+    expect(verdicts(result)).toEqual({ web: "in sync", "web-eip": "in sync" });
+    expect(result.findings[1]).toMatchObject({ declared: `EIP ${PUBLICIP_ID} on port ${PORT_ID}`, cloud: `EIP ${PUBLICIP_ID} (198.18.0.10) ACTIVE on port ${PORT_ID}` });
+    expect(result.findings[0].cloud).toBe("NIC lists the virtual IP, virtual IP port lists the NIC");
+    expect(writes(from)).toEqual([]);
+  });
+
+  test("unbound, bound elsewhere, target gone and other entries on the NIC, all without a write", async () => {
+    const gone = vipSpec({ nicId: "66666666-6666-4666-8666-666666666666", ipAddress: "192.168.0.8" });
+    await bind("virtual-ip", vip);
+    await bind("eip", eip);
+    // Someone else's virtual IP joins the NIC; the EIP moves to another port.
+    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${NIC_ID}`, { nic: { subnet_id: SUBNET_ID, ip_address: OTHER_VIP } });
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: "" } });
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: OTHER_PORT_ID } });
+    const from = emulator.requests().length;
+    const result = await check(deployed({ web: vip, moved: eip, "no-nic": gone, "no-eip": eipSpec({ publicipId: "77777777-7777-4777-8777-777777777777" }) }));
+    expect(verdicts(result)).toEqual({ web: "other entries on the NIC", moved: "bound elsewhere", "no-nic": "target gone", "no-eip": "target gone" });
+    const byKey = Object.fromEntries(result.findings.map((f) => [f.binding.key, f]));
+    expect(byKey.web.cloud).toBe(`NIC lists the virtual IP, virtual IP port lists the NIC; the NIC also allows ${OTHER_VIP}`);
+    expect(byKey.moved.advice).toBe(`it is not taken from another port: unbind it from port ${OTHER_PORT_ID} and run drift --repair, or declare portId ${OTHER_PORT_ID} and deploy`);
+    expect(byKey["no-nic"].cloud).toBe("NIC 66666666-6666-4666-8666-666666666666 does not exist");
+    expect(byKey["no-eip"].cloud).toBe("EIP 77777777-7777-4777-8777-777777777777 does not exist");
+    expect(writes(from)).toEqual([]);
+  });
+
+  test("unbound virtual IP and EIP, and an EIP whose port was deleted", async () => {
+    await bind("virtual-ip", vip);
+    await bind("eip", eip);
+    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${NIC_ID}`, { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: "" } });
+    let result = await check(deployed({ web: vip, "web-eip": eip }));
+    expect(verdicts(result)).toEqual({ web: "unbound", "web-eip": "unbound" });
+    expect(result.findings.map((f) => f.cloud)).toEqual([
+      "NIC does not list the virtual IP, virtual IP port does not list the NIC",
+      `EIP ${PUBLICIP_ID} (198.18.0.10) DOWN on no port`,
+    ]);
+    expect(result.findings.every((f) => f.advice === "run hwc-bindings drift --repair to bind it again")).toBe(true);
+
+    await bind("eip", eip);
+    expect(await emulator.deletePort(PORT_ID)).toBe(true);
+    result = await check(deployed({ "web-eip": eip }));
+    expect(verdicts(result)).toEqual({ "web-eip": "target gone" });
+    expect(result.findings[0].cloud).toBe(`EIP ${PUBLICIP_ID} (198.18.0.10) DOWN on no port; port ${PORT_ID} does not exist`);
+  });
+
+  test("repair binds again what was unbound and leaves alone what is someone else's or gone", async () => {
+    const second = vipSpec({ nicId: OTHER_PORT_ID, ipAddress: "192.168.0.8" });
+    const gone = eipSpec({ publicipId: "77777777-7777-4777-8777-777777777777" });
+    await bind("virtual-ip", vip);
+    await bind("virtual-ip", second);
+    await bind("eip", eip);
+    // web: unbound, and someone else's virtual IP on its NIC too; second: unbound; the EIP: on another port.
+    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${NIC_ID}`, { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${NIC_ID}`, { nic: { subnet_id: SUBNET_ID, ip_address: OTHER_VIP } });
+    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${OTHER_PORT_ID}`, { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: "" } });
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: OTHER_PORT_ID } });
+
+    const from = emulator.requests().length;
+    const result = await check(deployed({ web: vip, second, moved: eip, gone }), true);
+    expect(verdicts(result)).toEqual({ web: "other entries on the NIC", second: "in sync", moved: "bound elsewhere", gone: "target gone" });
+    const byKey = Object.fromEntries(result.findings.map((f) => [f.binding.key, f]));
+    expect(byKey.web.repair).toEqual({ before: "unbound", outcome: "rebound", message: `bound virtual IP ${VIP} to NIC ${NIC_ID}` });
+    expect(byKey.second.repair).toMatchObject({ before: "unbound", outcome: "rebound" });
+    expect(byKey.moved.repair).toMatchObject({ before: "bound elsewhere", outcome: "left alone" });
+    expect(byKey.gone.repair).toMatchObject({ before: "target gone", outcome: "left alone" });
+    // Two ECS binds, nothing else: the EIP was not touched, nor the other virtual IP.
+    expect(writes(from).map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      [`PUT /v1/${emulator.projectId}/cloudservers/nics/${NIC_ID}`, `PUT /v1/${emulator.projectId}/cloudservers/nics/${OTHER_PORT_ID}`].sort(),
+    );
+    const state = emulator.state();
+    expect(state.publicips.find((p) => p.id === PUBLICIP_ID)?.port_id).toBe(OTHER_PORT_ID);
+    expect(state.ports.find((p) => p.id === NIC_ID)?.allowed_address_pairs.map((p) => p.ip_address).sort()).toEqual([VIP, OTHER_VIP].sort());
+    // The repairs' steps went to the log, under their keys.
+    expect(log).toContainEqual(expect.stringMatching(/^\[hwc-bindings virtual-ip second\] repair done in \S+: bound virtual IP 192\.168\.0\.8/));
+
+    // Repair is a create: run again, it finds nothing more to do and writes nothing.
+    const again = emulator.requests().length;
+    await check(deployed({ web: vip, second, moved: eip, gone }), true);
+    expect(writes(again)).toEqual([]);
+  });
+
+  test("a repair that fails is reported, and the binding read again", async () => {
+    await bind("eip", eip);
+    await outOfBand("PUT", `/v1/{project}/publicips/${PUBLICIP_ID}`, { publicip: { port_id: "" } });
+    emulator.addFault({ method: "PUT", path: "/v1/*/publicips/*", status: 400, body: { code: "VPC.0501", message: "refused" } });
+    const result = await check(deployed({ "web-eip": eip }), true);
+    expect(verdicts(result)).toEqual({ "web-eip": "unbound" });
+    expect(result.findings[0].repair).toMatchObject({ before: "unbound", outcome: "failed", message: expect.stringContaining("HTTP 400") });
+  });
+
+  test("refused credentials: one 401, the rest not read, and no secret in any line", async () => {
+    const wrong = { kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: "wrong-secret-value-1234" };
+    const many = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`eip-${i}`, eip]));
+    const result = await checkBindings(
+      deployed(many),
+      { credentials: wrong, timing: { ...DEFAULT_TIMING, ...FAST }, secrets: [wrong.secretKey], log: (l) => log.push(l), concurrency: 1 },
+      true,
+    );
+    expect(emulator.requests().filter((r) => r.status === 401)).toHaveLength(1);
+    expect(result.credentialsRefused).toBe(true);
+    expect(result.findings.every((f) => f.verdict === undefined)).toBe(true);
+    expect(result.findings[0].error).toMatch(/HTTP 401 .*The cloud did not accept the credentials/);
+    expect(result.findings[1].error).toBe("not read: the cloud refused the credentials for an earlier binding (HTTP 401)");
+    expect(JSON.stringify(result.findings.map((f) => [f.error, f.cloud])) + log.join("\n")).not.toContain(wrong.secretKey);
+  });
+});

@@ -1,6 +1,11 @@
 // `hwc-bindings drift` below the command line: which state instances are bindings (whatever their
 // resources are named), and each verdict and repair against the emulator, through the hooks' own
 // reads and creates.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { main } from "../lib/cli";
+import { runDriftCli } from "../lib/drift/cli";
 import type { RunningEmulator } from "../lib/emulator";
 import { checkBindings, type CheckResult, type Finding } from "../lib/drift/check";
 import { bindingsFrom, DriftError, type DeployedBinding } from "../lib/drift/state";
@@ -135,14 +140,14 @@ describe("checkBindings against the emulator", () => {
 
   const OTHER_VIP = "192.168.0.9";
   const cfg = () => JSON.stringify(settings(emulator.url));
-  const deployed = (specs: Record<string, unknown>): DeployedBinding[] =>
+  const deployed = (specs: Record<string, unknown>): readonly DeployedBinding[] =>
     bindingsFrom(
       show(Object.entries(specs).map(([index, spec]) => ({ name: (spec as { nicId?: string }).nicId ? "vips" : "eips", index, spec }))),
       config({ vips: { kind: "virtual-ip", settings: cfg() }, eips: { kind: "eip", settings: cfg() } }),
       {},
     ).bindings;
   const credentials = () => ({ kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: emulator.secretKey });
-  const check = (bindings: DeployedBinding[], repair = false, creds = credentials()): Promise<CheckResult> =>
+  const check = (bindings: readonly DeployedBinding[], repair = false, creds = credentials()): Promise<CheckResult> =>
     checkBindings(bindings, { credentials: creds, timing: { ...DEFAULT_TIMING, ...FAST }, secrets: secretsIn({ HW_SECRET_KEY: creds.secretKey }), log: (l) => log.push(l) }, repair);
   const verdicts = (r: CheckResult) => Object.fromEntries(r.findings.map((f: Finding) => [f.binding.key, f.verdict ?? `error: ${f.error}`]));
   const writes = (from = 0) => emulator.requests().slice(from).filter((r) => r.method !== "GET");
@@ -264,5 +269,92 @@ describe("checkBindings against the emulator", () => {
     expect(result.findings[0].error).toMatch(/HTTP 401 .*The cloud did not accept the credentials/);
     expect(result.findings[1].error).toBe("not read: the cloud refused the credentials for an earlier binding (HTTP 401)");
     expect(JSON.stringify(result.findings.map((f) => [f.error, f.cloud])) + log.join("\n")).not.toContain(wrong.secretKey);
+  });
+});
+
+describe("runDriftCli", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-drift-cli-"));
+  });
+
+  async function run(args: string[], env: NodeJS.ProcessEnv = {}, cwd = dir) {
+    let stdout = "";
+    let stderr = "";
+    const code = await runDriftCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { PATH: process.env.PATH, ...env }, cwd, timing: FAST });
+    return { code, stdout, stderr };
+  }
+
+  /** A stack directory whose `terraform show -json` is a script that prints `state` (or fails). */
+  function fakeStack(name: string, state: unknown, cfg: unknown): { stack: string; env: NodeJS.ProcessEnv } {
+    const stack = path.join(dir, "cdktf.out", "stacks", name);
+    fs.mkdirSync(stack, { recursive: true });
+    fs.writeFileSync(path.join(stack, "cdk.tf.json"), JSON.stringify(cfg));
+    fs.writeFileSync(path.join(stack, "show.json"), JSON.stringify(state));
+    const script = path.join(dir, "fake-terraform");
+    fs.writeFileSync(
+      script,
+      `#!/bin/sh\n[ "$1 $2" = "show -json" ] || exit 9\nif [ -n "$FAIL_SHOW" ]; then echo "Error: Backend initialization required" >&2; exit 1; fi\ncat show.json\n`,
+      { mode: 0o755 },
+    );
+    return { stack, env: { TERRAFORM_BINARY_NAME: script } };
+  }
+
+  test("hwc-bindings --help lists it", async () => {
+    let text = "";
+    const spy = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      text += String(chunk);
+      return true;
+    });
+    try {
+      expect(await main(["--help"])).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(text).toMatch(/^  drift {6}compare a deployed stack's bindings with what the cloud shows, and repair them$/m);
+    expect((await run(["--help"])).stdout).toContain("usage: hwc-bindings drift [--stack DIR] [--json] [--repair]");
+  });
+
+  test("errors exit 1 and say what to do", async () => {
+    expect(await run([])).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `hwc-bindings drift: no stack under ${dir}/cdktf.out/stacks: run hwc-bindings drift in the directory of your cdktf.json after \`cdktf deploy\` (or \`cdktf synth\`), or give --stack DIR.\n`,
+    });
+    fakeStack("a", {}, {});
+    fakeStack("b", {}, {});
+    expect((await run([])).stderr).toBe(`hwc-bindings drift: 2 stacks under ${dir}/cdktf.out/stacks (a, b): choose one with --stack, e.g. --stack cdktf.out/stacks/a.\n`);
+    expect((await run(["--stack", "nowhere"])).stderr).toMatch(/--stack nowhere: .*nowhere holds no cdk\.tf\.json\. Give the directory of a synthesized stack/);
+    const bad = await run(["--repiar"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/Unknown option '--repiar'.*See hwc-bindings drift --help/);
+  });
+
+  test("a failing terraform show is exit 1 naming the directory; --json says so on stdout", async () => {
+    const { stack, env } = fakeStack("only", {}, {});
+    const failed = await run(["--json"], { ...env, FAIL_SHOW: "1" });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`in ${stack} exited 1: Error: Backend initialization required. Run \`${env.TERRAFORM_BINARY_NAME} init\` there`);
+    expect(JSON.parse(failed.stdout)).toEqual({ error: expect.stringContaining("Backend initialization required"), exitCode: 1 });
+    // An empty state: nothing deployed, nothing to drift, and no credentials needed.
+    expect(await run([], env)).toMatchObject({ code: 0, stdout: "hwc-bindings drift: 0 bindings. everything in sync (exit 0)\n" });
+  });
+
+  test("a long run prints progress on stderr, and the report alone on stdout", async () => {
+    const emulator = await startSeededEmulator(0);
+    try {
+      expect((await runAgainst(emulator, { kind: "eip", spec: eipSpec() })).code).toBe(0);
+      const state = show(Array.from({ length: 150 }, (_, i) => ({ name: "eips", index: `eip-${i}`, spec: eipSpec() })));
+      const { env } = fakeStack("only", state, config({ eips: { kind: "eip", settings: JSON.stringify(settings(emulator.url)) } }));
+      const result = await run(["--json"], { ...env, HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(/^\[hwc-bindings drift\] 100 of 150 bindings read \(\d+\.\ds elapsed\)$/m);
+      const report = JSON.parse(result.stdout);
+      expect(report.bindings).toHaveLength(150);
+      expect(report.summary["in sync"]).toBe(150);
+      expect(result.stdout + result.stderr).not.toContain(emulator.secretKey);
+    } finally {
+      await emulator.close();
+    }
   });
 });

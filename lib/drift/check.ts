@@ -132,6 +132,21 @@ export async function checkBindings(
   };
 
   try {
+    // One request alone first: sent all at once, every read would be refused with bad credentials,
+    // and on the real cloud five bad signatures in a row lock the access key.
+    // One per project (a state may hold a mistyped one too), stopping at the first refusal.
+    const projects = new Set<string>();
+    const firstOfProject = bindings.filter((b) => !projects.has(b.job.spec.projectId) && projects.add(b.job.spec.projectId));
+    for (const first of firstOfProject) {
+      const refusal = await probe(ctxFor(first), first);
+      if (refusal !== undefined) {
+        credentialsRefused = true;
+        const findings = bindings.map((b) =>
+          b === first ? notRead(b, errorText(refusal, options.credentials)) : notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)"),
+        );
+        return { findings, credentialsRefused };
+      }
+    }
     const findings = await pool(bindings, concurrency, read, progress(logger, timing, "read"));
     if (!repair || credentialsRefused) {
       return { findings, credentialsRefused };
@@ -169,6 +184,25 @@ export async function checkBindings(
   } finally {
     clients.close();
   }
+}
+
+/**
+ * One read of the binding's EIP or NIC, to learn whether the cloud accepts the credentials before
+ * many reads go out at once. Returns the refusal (HTTP 401); any other answer lets the reads go on,
+ * which report it themselves.
+ */
+async function probe(ctx: HookContext, b: DeployedBinding): Promise<HookError | undefined> {
+  const { job } = b;
+  const url =
+    job.kind === "eip"
+      ? apiUrl(job.endpoints.vpc, ["v1", job.spec.projectId, "publicips", job.spec.publicipId])
+      : apiUrl(job.endpoints.vpc, ["v2.0", "ports", job.spec.nicId]);
+  try {
+    await ctx.client.send({ operation: job.kind === "eip" ? "read EIP" : "read NIC port", method: "GET", url, deadline: ctx.timing.now() + job.settings.createTimeoutSeconds * 1000 });
+  } catch (err) {
+    if (isCloudError(err, 401)) return err;
+  }
+  return undefined;
 }
 
 function notRead(b: DeployedBinding, error: string): Finding {

@@ -13,6 +13,7 @@ import { secretsIn } from "../lib/hook/credentials";
 import { DEFAULT_TIMING } from "../lib/hook/timing";
 import { call } from "./helpers/emulator-signer";
 import { runAgainst, startSeededEmulator, VIP } from "./helpers/hook-emulator";
+import { startCountingProxy } from "./helpers/hook-stub-server";
 import { eipSpec, FAST, NIC_ID, OTHER_PORT_ID, PORT_ID, PUBLICIP_ID, settings, SUBNET_ID, vipSpec } from "./helpers/hook-env";
 
 type Instance = { name: string; index: string | number; spec: unknown; input?: unknown };
@@ -253,6 +254,26 @@ describe("checkBindings against the emulator", () => {
     const result = await check(deployed({ "web-eip": eip }), true);
     expect(verdicts(result)).toEqual({ "web-eip": "unbound" });
     expect(result.findings[0].repair).toMatchObject({ before: "unbound", outcome: "failed", message: expect.stringContaining("HTTP 400") });
+  });
+
+  test("reads at most the connection's concurrency of bindings at a time", async () => {
+    await bind("eip", eip);
+    const proxy = await startCountingProxy(emulator.url);
+    try {
+      emulator.addFault({ method: "GET", path: "/v1/*/publicips/*", delayMs: 20, times: 1000 });
+      const specs = Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`eip-${i}`, eip]));
+      const bindings = bindingsFrom(
+        show(Object.entries(specs).map(([index, spec]) => ({ name: "eips", index, spec }))),
+        config({ eips: { kind: "eip", settings: JSON.stringify(settings(proxy.url, { concurrency: 3 })) } }),
+        {},
+      ).bindings;
+      const result = await check(bindings);
+      expect(result.findings.every((f) => f.verdict === "in sync")).toBe(true);
+      expect(proxy.count()).toBe(31); // the probe, then one read each
+      expect(proxy.maxInFlight()).toBe(3);
+    } finally {
+      await proxy.close();
+    }
   });
 
   test("refused credentials: one 401, the rest not read, and no secret in any line", async () => {

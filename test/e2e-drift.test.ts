@@ -187,10 +187,12 @@ describe("hwc-bindings drift on a deployed stack", () => {
       verdict: "unbound",
     });
 
-    const fixed = await run(["--repair", "--json"]);
+    // The rest in-process: the same code, without a TypeScript start-up per run.
+    const inProject = (args: string[]) => drift(args, project);
+    const fixed = await inProject(["--repair", "--json"]);
     expect(fixed.code).toBe(0);
     expect(JSON.parse(fixed.stdout).bindings.find((b: { key: string }) => b.key === "drift/eip-2").repair).toMatchObject({ before: "unbound", outcome: "rebound" });
-    const clean = await run([]);
+    const clean = await inProject([]);
     expect(clean.code).toBe(0);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 

@@ -102,7 +102,7 @@ export async function checkBindings(
 ): Promise<CheckResult> {
   const { timing } = options;
   const concurrency =
-    options.concurrency ?? Math.max(DEFAULT_CONCURRENCY, ...bindings.map((b) => b.job.settings.concurrency ?? DEFAULT_CONCURRENCY));
+    options.concurrency ?? Math.max(1, ...bindings.map((b) => b.job.settings.concurrency ?? DEFAULT_CONCURRENCY));
   const startedAt = timing.now();
   const logger = new Logger("[hwc-bindings drift]", options.log, options.secrets, timing, startedAt);
   const clients = new Clients(options, logger, Math.max(DEFAULT_MAX_SOCKETS, 2 * concurrency));

@@ -61,6 +61,8 @@ describe("bindingsFrom", () => {
       // The create instance: its triggers_replace maps keys to instance IDs.
       { name: "cloud_eip-associations-create_EF56", index: 0, spec: { "app/eip": "1234" } },
       { name: "unrelated", index: "k", spec: { some: "thing" } },
+      // A layout that keeps the spec in input.
+      { name: "cloud_eip-kept", index: "app/kept", spec: null, input: eipSpec({ portId: OTHER_PORT_ID }) },
     ]);
     const cfg = config({
       "cloud_virtual-ip-bindings_AB12": { kind: "virtual-ip", settings: SETTINGS },
@@ -71,7 +73,9 @@ describe("bindingsFrom", () => {
     expect(bindings.map((b) => [b.kind, b.key, b.addresses])).toEqual([
       ["virtual-ip", "app/web", ['terraform_data.cloud_virtual-ip-bindings_AB12["app/web"]']],
       ["eip", "app/eip", ['terraform_data.cloud_eip-associations-bound_CD34["app/eip"]']],
+      ["eip", "app/kept", ['terraform_data.cloud_eip-kept["app/kept"]']],
     ]);
+    expect(bindings[2].job.spec).toEqual(eipSpec({ portId: OTHER_PORT_ID }));
     expect(bindings[0].job).toMatchObject({ action: "create", kind: "virtual-ip", spec: vipSpec(), settings: { createTimeoutSeconds: 10, maxRetries: 2 } });
   });
 

@@ -1,7 +1,7 @@
 // The bindings a stack has deployed, as its Terraform state holds them: `terraform show -json` in
 // the stack directory, so any backend works. A binding is any terraform_data instance whose
-// for_each key is a string and whose triggers_replace is a binding's spec, whatever the resource is
-// named: the layout of the hook resources may change, the spec in triggers_replace stays.
+// for_each key is a string and whose triggers_replace (or else input) is a binding's spec, whatever
+// the resource is named: the layout of the hook resources may change, the spec they hold stays.
 // The settings (endpoints, timeouts, retries) are the ones the hooks get: the literal
 // HWC_BINDINGS_SETTINGS of the provisioners in cdk.tf.json, or the instance's input when the
 // settings hold references (lib/hook-resource.ts).
@@ -168,13 +168,19 @@ export function bindingsFrom(show: unknown, config: unknown, env: NodeJS.Process
     if (resource.type !== "terraform_data" || (resource.mode ?? "managed") !== "managed" || typeof resource.index !== "string") {
       continue;
     }
-    const raw = record(resource.values?.triggers_replace);
-    const kind = raw === undefined ? undefined : specKind(raw);
-    if (raw === undefined || kind === undefined) continue;
+    // triggers_replace holds the spec today; a layout may keep it in input instead.
+    const [field, raw, kind] =
+      (["triggers_replace", "input"] as const)
+        .map((name) => {
+          const value = record(resource.values?.[name]);
+          return [name, value, value === undefined ? undefined : specKind(value)] as const;
+        })
+        .find(([, , k]) => k !== undefined) ?? [];
+    if (field === undefined || raw === undefined || kind === undefined) continue;
     const key = resource.index;
     let spec: BindingJob["spec"];
     try {
-      spec = specFrom(kind, `${resource.address}.triggers_replace`, raw);
+      spec = specFrom(kind, `${resource.address}.${field}`, raw);
     } catch (err) {
       if (err instanceof HookError) {
         // A spec no hook accepts was never bound: nothing in the cloud to compare it with.

@@ -2,11 +2,24 @@
 // as Terraform runs them) against the official SDK doing the same (bench/sdk-baseline.js, also two
 // processes: bind, then unbind), interleaved, with a bare `node -e ""` alongside as the floor that
 // no Node.js program can go below, and each side's modules loaded without running anything, to show
-// where the time goes.
+// where the time goes. Alongside, our hook binding then unbinding one virtual IP (reverse binding,
+// an existing virtual IP port) through the ECS API and through the VPC port API, interleaved, to
+// show what the port API's extra requests cost.
 import * as fs from "node:fs";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { eipId, portId, worldSeed } from "../test/helpers/world";
-import { HOOK_SPAWN, hookEnv, ROOT, SDK_BASELINE, sdkEnv, writeLoadOnlyBundle, type EipTarget } from "./hook-env";
+import { eipId, nicId, NETWORK, portId, vipFor, worldSeed } from "../test/helpers/world";
+import {
+  HOOK_SPAWN,
+  hookEnv,
+  ROOT,
+  SDK_BASELINE,
+  sdkEnv,
+  virtualIpHookEnv,
+  writeLoadOnlyBundle,
+  type EipTarget,
+  type VirtualIpTarget,
+} from "./hook-env";
+import type { VirtualIpApi } from "../lib/hook/types";
 import { progress } from "./progress";
 import { cleanEnv, PROBE, probeDir, spawnOk, type TimedRun } from "./spawn-timed";
 import { pairRatios, summarize, type Summary } from "./stats";
@@ -58,6 +71,23 @@ export interface HookCostResult {
   readonly ratio: number;
   readonly target: number;
   readonly pass: boolean;
+  /**
+   * A virtual IP bound then unbound by our hook (two processes) through each API; absent in
+   * results recorded before the port API existed.
+   */
+  readonly virtualIp?: VirtualIpCost;
+}
+
+export interface VirtualIpCost {
+  readonly samples: { readonly ecs: ProcessSample[][]; readonly port: ProcessSample[][] };
+  /** Bind + unbind, process start to exit, summed over the two processes. */
+  readonly ecsTotalMs: Summary;
+  readonly portTotalMs: Summary;
+  /** Requests one bind + unbind sends (the same every run). */
+  readonly ecsRequests: number;
+  readonly portRequests: number;
+  /** median(port) / median(ecs). */
+  readonly ratio: number;
 }
 
 export const HOOK_COST_TARGET = 0.3;
@@ -101,6 +131,19 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     expectEip(emulator, target, "DOWN", "the SDK baseline's unbind");
     return [bind, unbind];
   };
+  // A virtual IP whose port exists (as after a first bind), so both APIs do the same work each run.
+  const vip: VirtualIpTarget = { nicId: nicId(0), subnetId: NETWORK, ipAddress: vipFor(0) };
+  await emulator.seed({ ports: [{ network_id: NETWORK, fixed_ips: [{ ip_address: vip.ipAddress }], device_owner: "neutron:VIP_PORT" }] });
+  const requestsOf: Record<VirtualIpApi, number> = { ecs: 0, port: 0 };
+  const virtualIp = async (api: VirtualIpApi): Promise<ProcessSample[]> => {
+    const before = emulator.requests().length;
+    const create = await hook(virtualIpHookEnv(emulator, "create", vip, api));
+    expectVip(emulator, vip, true, `our create hook through ${api}`);
+    const destroy = await hook(virtualIpHookEnv(emulator, "destroy", vip, api));
+    expectVip(emulator, vip, false, `our destroy hook through ${api}`);
+    requestsOf[api] = emulator.requests().length - before;
+    return [create, destroy];
+  };
   const bare = () => node(["-e", ""], cleanEnv());
   const bareNoExtraCa = () => node(["-e", ""], noExtraCa(cleanEnv()));
   const loadOnly = writeLoadOnlyBundle(dir);
@@ -117,6 +160,7 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     oursLoadOnly: [] as ProcessSample[],
     sdkLoadOnly: [] as ProcessSample[],
   };
+  const vipSamples = { ecs: [] as ProcessSample[][], port: [] as ProcessSample[][] };
   try {
     for (let i = -WARMUP_RUNS; i < runs; i++) {
       // Alternate which side goes first, so that neither always follows the other.
@@ -129,6 +173,8 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
         k = await sdk();
         o = await ours();
       }
+      const [v1, v2] = i % 2 === 0 ? (["ecs", "port"] as const) : (["port", "ecs"] as const);
+      const vs = { [v1]: await virtualIp(v1), [v2]: await virtualIp(v2) } as Record<VirtualIpApi, ProcessSample[]>;
       const b = await bare();
       const bn = await bareNoExtraCa();
       const ol = await oursLoad();
@@ -142,6 +188,8 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
       s.bareNodeNoExtraCa.push(bn);
       s.oursLoadOnly.push(ol);
       s.sdkLoadOnly.push(sl);
+      vipSamples.ecs.push(vs.ecs);
+      vipSamples.port.push(vs.port);
       progress(
         `hook cost run ${i + 1}/${runs}: ours ${(o[0].wallMs + o[1].wallMs).toFixed(0)} ms, ` +
           `SDK ${(k[0].wallMs + k[1].wallMs).toFixed(0)} ms, bare node ${b.wallMs.toFixed(0)} ms (${bn.wallMs.toFixed(0)} ms without NODE_EXTRA_CA_CERTS)`,
@@ -157,6 +205,9 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
   const oursTotalMs = summarize(oursTotal);
   const sdkTotalMs = summarize(sdkTotal);
   const ratio = oursTotalMs.median / sdkTotalMs.median;
+  const vipTotal = (runs: ProcessSample[][]) => summarize(runs.map((r) => r[0].wallMs + r[1].wallMs));
+  const ecsTotalMs = vipTotal(vipSamples.ecs);
+  const portTotalMs = vipTotal(vipSamples.port);
   const peak = (a: ProcessSample[], b: ProcessSample[]) => a.map((x, i) => Math.max(x.maxRssKb, b[i].maxRssKb));
   const cpu = (a: ProcessSample[], b: ProcessSample[]) => a.map((x, i) => x.cpuMs + b[i].cpuMs);
   return {
@@ -183,5 +234,19 @@ export async function benchHookCost(runs: number): Promise<HookCostResult> {
     ratio,
     target: HOOK_COST_TARGET,
     pass: ratio <= HOOK_COST_TARGET,
+    virtualIp: {
+      samples: vipSamples,
+      ecsTotalMs,
+      portTotalMs,
+      ecsRequests: requestsOf.ecs,
+      portRequests: requestsOf.port,
+      ratio: portTotalMs.median / ecsTotalMs.median,
+    },
   };
+}
+
+function expectVip(emulator: RunningEmulator, target: VirtualIpTarget, bound: boolean, who: string): void {
+  const nic = emulator.state().ports.find((p) => p.id === target.nicId);
+  const listed = nic?.allowed_address_pairs.some((p) => p.ip_address === target.ipAddress) ?? false;
+  if (listed !== bound) throw new Error(`${who} left virtual IP ${target.ipAddress} ${listed ? "on" : "off"} NIC ${target.nicId}`);
 }

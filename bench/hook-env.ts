@@ -6,7 +6,7 @@ import * as path from "node:path";
 import type { RunningEmulator } from "../lib/emulator";
 import { hookCommandFor } from "../lib/hook-asset";
 import { HOOK_ENTRY_FILE, HOOK_ENV, specsVariable, type HookAction } from "../lib/hook/constants";
-import type { EipSpec, HookSettings } from "../lib/hook/types";
+import type { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "../lib/hook/types";
 import { cleanEnv } from "./spawn-timed";
 
 export const ROOT = path.resolve(__dirname, "..");
@@ -38,8 +38,27 @@ export interface EipTarget {
   readonly portId: string;
 }
 
+export interface VirtualIpTarget {
+  readonly nicId: string;
+  readonly subnetId: string;
+  readonly ipAddress: string;
+}
+
 export function hookEnv(emulator: RunningEmulator, action: HookAction, target: EipTarget): NodeJS.ProcessEnv {
   const spec: EipSpec = { projectId: emulator.projectId, region: REGION, ...target };
+  return kindEnv(emulator, action, "eip", "bench/eip", spec);
+}
+
+/**
+ * The same for one virtual IP binding with reverse binding, through `api`: the spec object as the
+ * provisioners pass it, with the api from the instance's input merged in.
+ */
+export function virtualIpHookEnv(emulator: RunningEmulator, action: HookAction, target: VirtualIpTarget, api: VirtualIpApi): NodeJS.ProcessEnv {
+  const spec: VirtualIpSpec & { api: VirtualIpApi } = { projectId: emulator.projectId, region: REGION, ...target, reverseBinding: true, api };
+  return kindEnv(emulator, action, "virtual-ip", "bench/vip", spec);
+}
+
+function kindEnv(emulator: RunningEmulator, action: HookAction, kind: "eip" | "virtual-ip", key: string, spec: object): NodeJS.ProcessEnv {
   const settings: HookSettings = {
     ecsEndpoint: emulator.url,
     vpcEndpoint: emulator.url,
@@ -47,7 +66,6 @@ export function hookEnv(emulator: RunningEmulator, action: HookAction, target: E
     deleteTimeoutSeconds: 120,
     maxRetries: 5,
   };
-  const key = "bench/eip";
   // As the provisioners pass them: a create of all the kind's bindings, a destroy of one.
   const what =
     action === "create"
@@ -55,7 +73,7 @@ export function hookEnv(emulator: RunningEmulator, action: HookAction, target: E
       : { [HOOK_ENV.key]: key, [HOOK_ENV.spec]: JSON.stringify(spec) };
   return cleanEnv({
     [HOOK_ENV.action]: action,
-    [HOOK_ENV.kind]: "eip",
+    [HOOK_ENV.kind]: kind,
     ...what,
     [HOOK_ENV.settings]: JSON.stringify(settings),
     HW_ACCESS_KEY: emulator.accessKey,

@@ -190,6 +190,26 @@ export function renderReport(r: BenchResults, chartFile: string): string {
       `its three requests and exit ${sec(hc.sdkProcessMs.median - hc.sdkLoadOnlyMs.median)}.`,
   );
 
+  if (hc.virtualIp !== undefined) {
+    const v = hc.virtualIp;
+    p(
+      "**Virtual IP, ECS API vs VPC port API.** Our hook binding then unbinding one virtual IP with reverse binding on an existing " +
+        "virtual IP port (create, then destroy: two processes), once with `api` \"ecs\" and once with \"port\", in the same interleaved runs " +
+        "(which goes first alternates). Both end in the same state; the port API replaces each list itself (read, write, read back), " +
+        `so it sends more requests: ${v.ecsRequests} through ECS, ${v.portRequests} through the port API, per bind + unbind.`,
+    );
+    p(
+      table(
+        ["bind + unbind (two processes)", "api \"ecs\"", "api \"port\""],
+        [
+          ["wall time", range(v.ecsTotalMs), range(v.portTotalMs)],
+          ["requests", String(v.ecsRequests), String(v.portRequests)],
+        ],
+      ),
+    );
+    p(`Ratio port / ecs = ${ratio(v.ratio)} (median over median).`);
+  }
+
   // ---- 2. time to bound
   p(
     "## 2. Time to bound",

@@ -103,6 +103,10 @@ async function runAll(settings: Settings, quick: boolean, started: number, scrat
   progress(`hook cost: ${settings.hookCostRuns} interleaved runs of ours, the SDK baseline and bare node`);
   const hookCost = await benchHookCost(settings.hookCostRuns);
   progress(`hook cost: ours ${hookCost.oursTotalMs.median.toFixed(0)} ms, SDK ${hookCost.sdkTotalMs.median.toFixed(0)} ms, ratio ${hookCost.ratio.toFixed(2)}`);
+  if (hookCost.virtualIp) {
+    const v = hookCost.virtualIp;
+    progress(`hook cost, virtual IP bind + unbind: api ecs ${v.ecsTotalMs.median.toFixed(0)} ms (${v.ecsRequests} requests), api port ${v.portTotalMs.median.toFixed(0)} ms (${v.portRequests} requests)`);
+  }
 
   progress(`time to bound: D = ${settings.bindDelaysMs.map((d) => `${d / 1000} s`).join(", ")}, ${settings.timeToBoundRuns} runs each`);
   const timeToBound = await benchTimeToBound(settings.bindDelaysMs, settings.timeToBoundRuns);

@@ -47,6 +47,7 @@ export function register<Spec extends object>(
   config: BindingBaseConfig,
   hooks: HookResource<Spec>,
   spec: Spec,
+  options?: Readonly<Record<string, string>>,
 ): string {
   const path = binding.node.path;
   const key = config.key ?? path;
@@ -56,7 +57,7 @@ export function register<Spec extends object>(
   }
   const earlier = hooks.find(key);
   if (earlier) throw duplicateKey(construct, path, key, earlier.path);
-  hooks.add(key, { path, spec });
+  hooks.add(key, { path, spec, ...(options === undefined ? {} : { options }) });
 
   if (config.connection === undefined) {
     // A connection added to the stack after this binding makes the implicit choice ambiguous.

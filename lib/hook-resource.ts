@@ -10,7 +10,7 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { DataResource, Fn, Lazy, ref, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
 import { HookSettings } from "./hook/types";
@@ -19,6 +19,12 @@ import { isUnresolved } from "./validation";
 export interface HookEntry<Spec> {
   readonly path: string;
   readonly spec: Spec;
+  /**
+   * Per-binding values that are not identity (a virtual IP's `api`): kept in the instance's input,
+   * so a change updates it in place and re-binds nothing, and handed to both hooks merged into the
+   * spec object. Only the names given to the HookResource, and only those set.
+   */
+  readonly options?: Readonly<Record<string, string>>;
 }
 
 export class HookResource<Spec extends object> {
@@ -28,7 +34,7 @@ export class HookResource<Spec extends object> {
   readonly createResource: DataResource;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
-  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings) {
+  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings, options: readonly string[] = []) {
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
@@ -46,7 +52,15 @@ export class HookResource<Spec extends object> {
     // included, with no change to plan. Only settings that hold references (a variable's value) go
     // through input, because a destroy provisioner may refer to nothing but self.
     const literal = Object.values(settings).some(isUnresolved) ? undefined : JSON.stringify(settings);
-    const input = literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {};
+    const perBinding = options.length > 0 ? this.optionsInput(scope, id, kind, options, literal === undefined ? settings : undefined) : undefined;
+    const input =
+      perBinding !== undefined
+        ? { input: perBinding.input }
+        : literal === undefined
+          ? { input: settings as unknown as { [key: string]: unknown } }
+          : {};
+    /** The spec object a hook gets: the identity, plus the options of the instance's input. */
+    const specOf = (instance: string) => (perBinding === undefined ? `${instance}.triggers_replace` : perBinding.spec(instance));
     this.resource = new DataResource(scope, id, {
       forEach: each,
       triggersReplace: each.value,
@@ -60,7 +74,7 @@ export class HookResource<Spec extends object> {
             [HOOK_ENV.action]: "destroy",
             [HOOK_ENV.kind]: kind,
             [HOOK_ENV.key]: each.key,
-            [HOOK_ENV.spec]: `\${jsonencode(self.triggers_replace)}`,
+            [HOOK_ENV.spec]: `\${jsonencode(${specOf("self")})}`,
             [HOOK_ENV.settings]: literal === undefined ? `\${jsonencode(self.input)}` : escapeTemplate(literal),
           },
         },
@@ -74,7 +88,7 @@ export class HookResource<Spec extends object> {
     const chunks =
       `{ for i in range(ceil(${count} / ${SPECS_PER_VARIABLE})) : "${SPECS_VARIABLE_PREFIX}\${i}" => ` +
       `jsonencode({ for k in slice(keys(${instances}), i * ${SPECS_PER_VARIABLE}, min(${count}, (i + 1) * ${SPECS_PER_VARIABLE})) : ` +
-      `k => ${instances}[k].triggers_replace }) }`;
+      `k => ${specOf(`${instances}[k]`)} }) }`;
     const fixed =
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
@@ -82,7 +96,7 @@ export class HookResource<Spec extends object> {
     this.createResource = new DataResource(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
       triggersReplace: Token.asAnyMap(`\${{ for k, instance in ${instances} : k => instance.id }}`),
-      ...input,
+      ...(literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {}),
       provisioners: [
         {
           type: "local-exec",
@@ -92,6 +106,46 @@ export class HookResource<Spec extends object> {
         },
       ],
     });
+  }
+
+  /**
+   * The per-binding options: a local `{ key: { name: value } }` of the bindings that set any, the
+   * instances' input (that object, or null; merged into the settings when those go through input
+   * too), and the expression that merges an instance's options into its spec. An instance without
+   * options keeps the input it had before options existed.
+   */
+  private optionsInput(
+    scope: Construct,
+    id: string,
+    kind: BindingKind,
+    names: readonly string[],
+    settingsInput: HookSettings | undefined,
+  ): { input: { [key: string]: unknown }; spec: (instance: string) => string } {
+    const local = new TerraformLocal(
+      scope,
+      `${id}-options`,
+      Lazy.anyValue(
+        {
+          produce: () =>
+            Object.fromEntries(
+              [...this.entries]
+                .map(([key, entry]) => [key, pick(entry.options, names)] as const)
+                .filter(([, set]) => Object.keys(set).length > 0),
+            ),
+        },
+        { displayHint: `${kind} binding options` },
+      ),
+    );
+    const mine = `local.${local.friendlyUniqueId}[each.key]`;
+    const input =
+      settingsInput === undefined
+        ? Token.asAnyMap(`\${try(${mine}, null)}`)
+        : Token.asAnyMap(Fn.merge([settingsInput, ref(`try(${mine}, {})`)]));
+    return {
+      input,
+      spec: (instance) =>
+        `merge(${instance}.triggers_replace, ${names.map((n) => `try({ ${n} = ${instance}.input.${n} }, {})`).join(", ")})`,
+    };
   }
 
   get size(): number {
@@ -115,6 +169,10 @@ export class HookResource<Spec extends object> {
   get createAddress(): string {
     return `terraform_data.${this.createResource.friendlyUniqueId}[0]`;
   }
+}
+
+function pick(options: Readonly<Record<string, string>> | undefined, names: readonly string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => options?.[n] !== undefined).map((n) => [n, options![n]]));
 }
 
 /** A string Terraform reads as a template: "${" and "%{" become literal text. */

@@ -2,9 +2,9 @@ import { Construct, IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
 import { HookResource } from "./hook-resource";
-import { MAX_CONCURRENCY } from "./hook/constants";
-import { EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
-import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnresolved } from "./validation";
+import { BINDING_OPTIONS, MAX_CONCURRENCY } from "./hook/constants";
+import { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./hook/types";
+import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, checkVirtualIpApi, isUnresolved } from "./validation";
 
 const CONNECTION_SYMBOL = Symbol.for("cdktf-huaweicloud-bindings.HuaweiCloudConnection");
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
@@ -71,6 +71,15 @@ export interface HuaweiCloudConnectionConfig {
    * @default 10
    */
   readonly concurrency?: number;
+  /**
+   * The API through which this connection's VirtualIpBindings bind, unless a binding sets `api`:
+   * "ecs", the ECS NIC API (`PUT /v1/{project_id}/cloudservers/nics/{nic_id}`, which Huawei lists as
+   * discarded and Open Telekom Cloud does not have), or "port", the VPC port API (`/v2.0/ports`,
+   * on every cloud of the family). Both leave the cloud in the same state: a change re-binds
+   * nothing (the bindings' instances are updated in place).
+   * @default "ecs"
+   */
+  readonly virtualIpApi?: VirtualIpApi;
 }
 
 /**
@@ -113,6 +122,8 @@ export class HuaweiCloudConnection extends Construct {
   readonly maxRetries: number;
   readonly requestTimeoutSeconds?: number;
   readonly concurrency?: number;
+  /** The API of this connection's VirtualIpBindings that do not set their own. */
+  readonly virtualIpApi: VirtualIpApi;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -159,6 +170,9 @@ export class HuaweiCloudConnection extends Construct {
       checkPositiveInteger(name, path, "concurrency", concurrency, MAX_CONCURRENCY, "Leave concurrency unset (10) unless the cloud throttles you (lower it) or you bind hundreds of bindings at once (raise it).");
     }
 
+    const virtualIpApi = config.virtualIpApi ?? "ecs";
+    checkVirtualIpApi(name, path, "virtualIpApi", virtualIpApi);
+
     this.region = region;
     this.projectId = projectId;
     this.ecsEndpoint = ecsEndpoint;
@@ -168,6 +182,7 @@ export class HuaweiCloudConnection extends Construct {
     this.maxRetries = maxRetries;
     this.requestTimeoutSeconds = requestTimeoutSeconds;
     this.concurrency = concurrency;
+    this.virtualIpApi = virtualIpApi;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -179,7 +194,7 @@ export class HuaweiCloudConnection extends Construct {
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
     };
-    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, BINDING_OPTIONS);
     this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
   }
 }

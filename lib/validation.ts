@@ -3,6 +3,7 @@
 import { isIP } from "node:net";
 import { Token } from "cdktf";
 import { invalidValue } from "./errors";
+import { VIRTUAL_IP_APIS } from "./hook/constants";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[0-9a-f]{32}$/i;
@@ -80,4 +81,18 @@ export function checkEndpoint(construct: string, path: string, field: string, va
     value,
     'Use the service base URL, e.g. "https://vpc.ap-southeast-1.myhuaweicloud.com".',
   );
+}
+
+/** `api` must be known at synth time: it decides how the instance's input is written. */
+export function checkVirtualIpApi(construct: string, path: string, field: string, value: unknown): void {
+  if (typeof value !== "string" || !(VIRTUAL_IP_APIS as readonly string[]).includes(value)) {
+    throw invalidValue(
+      construct,
+      path,
+      field,
+      `one of ${VIRTUAL_IP_APIS.map((a) => JSON.stringify(a)).join(", ")}, known at synth time`,
+      value,
+      'Use "port" on Open Telekom Cloud and other clouds without the ECS NIC API, "ecs" (the default) or "port" on Huawei Cloud.',
+    );
+  }
 }

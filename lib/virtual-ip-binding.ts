@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { BindingBaseConfig, claim, connectionFor, register } from "./binding-support";
 import { invalidValue, nicAlreadyHasVirtualIp } from "./errors";
 import { HuaweiCloudConnection } from "./huaweicloud-connection";
-import { VirtualIpSpec } from "./hook/types";
-import { checkIpAddress, checkUuid, isUnresolved } from "./validation";
+import { VirtualIpApi, VirtualIpSpec } from "./hook/types";
+import { checkIpAddress, checkUuid, checkVirtualIpApi, isUnresolved } from "./validation";
 
 const NAME = "VirtualIpBinding";
 
@@ -20,11 +20,19 @@ export interface VirtualIpBindingConfig extends BindingBaseConfig {
    * @default not sent: the cloud's default applies
    */
   readonly reverseBinding?: boolean;
+  /**
+   * The API to bind through: "ecs", the ECS NIC API, or "port", the VPC port API (the NIC port's
+   * and the virtual IP port's allowed_address_pairs; the one Open Telekom Cloud has). Both leave
+   * the cloud in the same state, so it is not part of the binding's identity: a change re-binds
+   * nothing.
+   * @default the connection's virtualIpApi ("ecs" unless set)
+   */
+  readonly api?: VirtualIpApi;
 }
 
 /**
  * Binds a virtual IP to an ECS NIC through the ECS API
- * (`PUT /v1/{project_id}/cloudservers/nics/{nic_id}`).
+ * (`PUT /v1/{project_id}/cloudservers/nics/{nic_id}`) or the VPC port API (`/v2.0/ports`).
  *
  * Deploying binds, changing a field re-binds (unbind, then bind), removing the construct and
  * deploying unbinds. Bind one virtual IP per NIC: the cloud's unbind request cannot name a
@@ -48,6 +56,8 @@ export class VirtualIpBinding extends Construct {
   readonly subnetId: string;
   readonly ipAddress: string;
   readonly reverseBinding?: boolean;
+  /** The API this binding binds through: its own `api`, else its connection's virtualIpApi. */
+  readonly api: VirtualIpApi;
 
   constructor(scope: Construct, id: string, config: VirtualIpBindingConfig) {
     super(scope, id);
@@ -59,7 +69,10 @@ export class VirtualIpBinding extends Construct {
       throw invalidValue(NAME, path, "reverseBinding", "true or false", config.reverseBinding, "Set it to a boolean or leave it out.");
     }
 
+    if (config.api !== undefined) checkVirtualIpApi(NAME, path, "api", config.api);
+
     this.connection = connectionFor(NAME, this, config);
+    const api = config.api ?? this.connection.virtualIpApi;
     const spec: VirtualIpSpec = {
       projectId: this.connection.projectId,
       region: this.connection.region,
@@ -69,7 +82,8 @@ export class VirtualIpBinding extends Construct {
       ...(config.reverseBinding === undefined ? {} : { reverseBinding: config.reverseBinding }),
     };
     const hooks = this.connection._virtualIpHooks;
-    this.key = register(this, NAME, config, hooks, spec);
+    // "ecs" is what an instance without options means: left out, the input stays as it was.
+    this.key = register(this, NAME, config, hooks, spec, api === "ecs" ? undefined : { api });
     const other = claim(this, "nic", config.nicId);
     if (other !== undefined) throw nicAlreadyHasVirtualIp(path, config.nicId, other);
 
@@ -79,5 +93,6 @@ export class VirtualIpBinding extends Construct {
     this.subnetId = config.subnetId;
     this.ipAddress = config.ipAddress;
     this.reverseBinding = config.reverseBinding;
+    this.api = api;
   }
 }

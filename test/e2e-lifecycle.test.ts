@@ -17,8 +17,12 @@ import {
   output,
   writes,
 } from "./helpers/bindings";
+import { call } from "./helpers/emulator-signer";
 import { emulatorWorkspace } from "./helpers/terraform";
-import { eipId, nicId, portId, vipFor, worldSeed } from "./helpers/world";
+import { eipId, nicId, nicIp, portId, vipFor, worldSeed } from "./helpers/world";
+
+/** The requests of the emulator's log, from the `from`th on, that went to the ECS API. */
+const ecsRequests = (emulator: RunningEmulator, from = 0) => emulator.requests().slice(from).filter((r) => r.path.includes("/cloudservers/"));
 
 describe("end to end through terraform", () => {
   let emulator: RunningEmulator;
@@ -186,6 +190,105 @@ describe("end to end through terraform", () => {
 
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
+  });
+
+  test("through the VPC port API: deploys an HA pair, moves a binding, unbinds a removed one, destroys, and keeps others' pairs", async () => {
+    const ws = emulatorWorkspace("port-api", emulator);
+    const port = { virtualIpApi: "port" as const };
+    const declared: Declared = {
+      vips: [
+        { name: "ha-a", nic: 0, vip: "10.1.0.100" },
+        { name: "ha-b", nic: 1, vip: "10.1.0.100" },
+        { name: "solo", nic: 2, vip: "10.1.0.101", reverseBinding: false },
+      ],
+      eips: [{ name: "eip-0", eip: 0, port: 0 }],
+    };
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared, port)));
+    await ws.init();
+    const first = await applyOk(ws);
+    expect(first.stdout).toMatch(/Apply complete! Resources: 6 added, 0 changed, 0 destroyed/);
+    expect(output(first)).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+    // Both NICs allow the virtual IP, and one virtual IP port holds the address, made as ECS makes it.
+    const vipPorts = (ip: string) => emulator.state().ports.filter((p) => p.fixed_ips.some((f) => f.ip_address === ip));
+    expect(vipPorts("10.1.0.100").map((p) => [p.device_owner, p.status, p.device_id])).toEqual([["neutron:VIP_PORT", "DOWN", ""]]);
+    expect(vipPorts("10.1.0.101")).toHaveLength(1);
+    expect(emulator.requests().filter((r) => r.method === "POST").map((r) => `${r.path} ${r.status}`)).toEqual(["/v2.0/ports 201", "/v2.0/ports 201"]);
+    expect(ecsRequests(emulator)).toEqual([]);
+
+    // Someone else allows another address on ha-a's NIC, through the port API.
+    const nic0 = emulator.state().ports.find((p) => p.id === nicId(0))!;
+    const theirs = { ip_address: "10.1.9.9" };
+    const put = await call(emulator, "PUT", `/v2.0/ports/${nicId(0)}`, { port: { allowed_address_pairs: [...nic0.allowed_address_pairs, theirs] } });
+    expect(put.status).toBe(200);
+
+    // solo moves to NIC 3: its own instance is replaced, so its destroy hook unbinds it from NIC 2.
+    const moved: Declared = { ...declared, vips: [declared.vips[0], declared.vips[1], { ...declared.vips[2], nic: 3 }] };
+    ws.synth(declare(emulator, moved, port));
+    const move = await applyOk(ws);
+    expect(move.stdout).toMatch(/2 added, 0 changed, 2 destroyed/);
+    expect(hookProcesses(move)).toEqual([bindings.solo.resourceAddress, bindings.solo.createAddress]);
+    expect(output(move)).toMatch(createDone("virtual-ip", "3 bindings: 1 bound, 2 already bound"));
+    const withTheirs = (d: Declared) => {
+      const e = expected(d);
+      e.vips[nicId(0)] = [...(e.vips[nicId(0)] ?? []), theirs.ip_address].sort();
+      return e;
+    };
+    expect(exactBindingsOf(emulator.state())).toEqual(withTheirs(moved));
+
+    // Removing ha-b clears its NIC and its entry on the shared virtual IP port, nothing else.
+    const removed: Declared = { ...moved, vips: moved.vips.filter((v) => v.name !== "ha-b") };
+    ws.synth(declare(emulator, removed, port));
+    const from = emulator.requests().length;
+    const remove = await applyOk(ws);
+    expect(hookProcesses(remove)).toEqual([bindings["ha-b"].resourceAddress, bindings["ha-a"].createAddress]);
+    const vipPortId = vipPorts("10.1.0.100")[0].id;
+    expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v2.0/ports/${nicId(1)}`, `PUT /v2.0/ports/${vipPortId}`]);
+    expect(exactBindingsOf(emulator.state())).toEqual(withTheirs(removed));
+    expect(exactBindingsOf(emulator.state()).vipPorts["10.1.0.100"]).toEqual([nicIp(0)]);
+
+    // Destroy unbinds the rest and leaves someone else's pair and the virtual IP ports.
+    const destroyed = await ws.destroy();
+    expect(destroyed.code).toBe(0);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [{ name: "theirs", nic: 0, vip: theirs.ip_address, reverseBinding: false }], eips: [] }));
+    expect([vipPorts("10.1.0.100").length, vipPorts("10.1.0.101").length]).toEqual([1, 1]);
+    expect(ecsRequests(emulator)).toEqual([]);
+  });
+
+  test("switching api alone re-binds nothing, and a binding removed afterwards unbinds through its new api", async () => {
+    const ws = emulatorWorkspace("switch", emulator);
+    const declared: Declared = {
+      vips: [
+        { name: "ha-a", nic: 0, vip: "10.1.0.100" },
+        { name: "ha-b", nic: 1, vip: "10.1.0.100" },
+      ],
+      eips: [],
+    };
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
+    await ws.init();
+    await applyOk(ws);
+    expect(ecsRequests(emulator)).toHaveLength(2);
+    const before = emulator.requests().length;
+
+    // The instances' input gains the api: an in-place update, and no hook runs.
+    ws.synth(declare(emulator, declared, { virtualIpApi: "port" }));
+    const switched = await applyOk(ws);
+    expect(switched.stdout).toContain("Apply complete! Resources: 0 added, 2 changed, 0 destroyed.");
+    expect(hookProcesses(switched)).toEqual([]);
+    expect(emulator.requests().slice(before).filter((r) => r.method !== "GET")).toEqual([]);
+    expect((await ws.apply()).stdout).toMatch(/No changes/);
+
+    // ha-b's construct goes, and so does its api: its destroy hook reads "port" from its stored input.
+    ws.synth(declare(emulator, { ...declared, vips: [declared.vips[0]] }, { virtualIpApi: "ecs" }));
+    const from = emulator.requests().length;
+    const removed = await applyOk(ws);
+    expect(hookProcesses(removed)).toEqual([bindings["ha-b"].resourceAddress, bindings["ha-a"].createAddress]);
+    expect(ecsRequests(emulator, from)).toEqual([]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ ...declared, vips: [declared.vips[0]] }));
+    expect((await ws.destroy()).code).toBe(0);
+    // ha-a is back on "ecs", and its destroy uses it.
+    expect(ecsRequests(emulator, from).map((r) => r.method)).toEqual(["PUT"]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
   });
 });

@@ -8,6 +8,7 @@ import { hookResources } from "./helpers/stacks";
 import { emptyCliConfig, TerraformWorkspace } from "./helpers/terraform";
 import { DEFAULT_CONFIG_FILE, loadHaPairConfig } from "../examples/config";
 import { HaPairStack } from "../examples/ha-pair";
+import { OTC_EXAMPLE, OtcHaPairStack } from "../examples/otc";
 
 function synthExample() {
   const app = Testing.app();
@@ -26,6 +27,16 @@ describe("examples", () => {
       Object.values(config.servers).map((nic) => [nic, config.virtualIp]),
     );
     expect(Object.values(eips.for_each)).toEqual([expect.objectContaining({ publicipId: config.publicipId, portId: config.virtualIpPortId })]);
+  });
+
+  test("the Open Telekom Cloud example binds its virtual IP through the port API, on OTC's endpoints", () => {
+    const app = Testing.app();
+    const stack = new OtcHaPairStack(app, "otc", OTC_EXAMPLE);
+    const json = JSON.parse(Testing.synth(stack));
+    const options = Object.entries<any>(json.locals).find(([id]) => id.includes("virtual-ip-bindings-options"))![1];
+    expect(options).toEqual({ "otc/vip-web-1": { api: "port" }, "otc/vip-web-2": { api: "port" } });
+    expect(JSON.stringify(json)).toContain("https://vpc.eu-de.otc.t-systems.com");
+    expect(Testing.fullSynth(stack)).toBeValidTerraform();
   });
 
   test("the example stack is valid Terraform and plans", () => {

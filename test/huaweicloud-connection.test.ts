@@ -1,6 +1,6 @@
 import { TerraformVariable, Testing } from "cdktf";
-import { HuaweiCloudConnection, VirtualIpBinding } from "../lib";
-import { createHookOf, hookOf, hookResources, hookSettingsOf, newStack, NIC_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { EipAssociation, HuaweiCloudConnection, VirtualIpBinding } from "../lib";
+import { createHookOf, EIP_A, hookOf, hookResources, hookSettingsOf, newStack, NIC_A, PORT_A, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 describe("HuaweiCloudConnection", () => {
   afterEach(() => {
@@ -29,8 +29,10 @@ describe("HuaweiCloudConnection", () => {
       maxRetries: 2,
     });
     new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
-    const hook = hookOf(stack, "virtual-ip-bindings");
-    expect(hook).not.toHaveProperty("input");
+    new EipAssociation(stack, "eip", { publicipId: EIP_A, portId: PORT_A });
+    expect(hookOf(stack, "eip-associations")).not.toHaveProperty("input");
+    // A virtual IP binding's input holds its options only (null for one bound through "ecs").
+    expect(hookOf(stack, "virtual-ip-bindings").input).toMatch(/^\$\{try\(local\.cloud_virtual-ip-bindings-options_[0-9A-F]+\[each\.key\], null\)\}$/);
     expect(createHookOf(stack, "virtual-ip-bindings").resource).not.toHaveProperty("input");
     expect(hookSettingsOf(stack, "virtual-ip-bindings")).toEqual({
       ecsEndpoint: "http://127.0.0.1:8787",
@@ -39,7 +41,7 @@ describe("HuaweiCloudConnection", () => {
       deleteTimeoutSeconds: 90,
       maxRetries: 2,
     });
-    expect(JSON.stringify(hook.for_each)).not.toContain("8787");
+    expect(JSON.stringify(hookOf(stack, "virtual-ip-bindings").for_each)).not.toContain("8787");
   });
 
   test("reads region and project ID from HW_REGION_NAME and HW_PROJECT_ID at synth time", () => {
@@ -114,12 +116,19 @@ describe("HuaweiCloudConnection", () => {
     const vpc = new TerraformVariable(stack, "vpc", { type: "string" }).stringValue;
     new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, endpoints: { vpc } });
     new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
-    const hook = hookOf(stack, "virtual-ip-bindings");
+    new EipAssociation(stack, "eip", { publicipId: EIP_A, portId: PORT_A });
+    const hook = hookOf(stack, "eip-associations");
     expect(hook.input).toMatchObject({ vpcEndpoint: "${var.vpc}", maxRetries: 5 });
     expect(hook.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
-    const { resource } = createHookOf(stack, "virtual-ip-bindings");
-    expect(resource.input).toEqual(hook.input);
-    expect(resource.provisioner[0]["local-exec"].environment).toContain("HWC_BINDINGS_SETTINGS = jsonencode(self.input) }");
+    // A virtual IP binding's input is the settings merged with its options.
+    const vip = hookOf(stack, "virtual-ip-bindings");
+    expect(vip.input).toMatch(/^\$\{merge\(\{"ecsEndpoint" = "https:\/\/ecs\.ap-southeast-1\.myhuaweicloud\.com", "vpcEndpoint" = var\.vpc, .*\}, try\(local\.cloud_virtual-ip-bindings-options_[0-9A-F]+\[each\.key\], \{\}\)\)\}$/);
+    expect(vip.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
+    for (const kind of ["eip-associations", "virtual-ip-bindings"]) {
+      const { resource } = createHookOf(stack, kind);
+      expect(resource.input).toEqual(hook.input);
+      expect(resource.provisioner[0]["local-exec"].environment).toContain("HWC_BINDINGS_SETTINGS = jsonencode(self.input) }");
+    }
     expect(Testing.fullSynth(stack)).toBeValidTerraform();
   });
 

@@ -121,3 +121,62 @@ describe("VirtualIpBinding", () => {
     expect(() => Testing.synth(stack, true)).toThrow(/VirtualIpBinding at 'test\/vip': the stack has 2 HuaweiCloudConnections/);
   });
 });
+
+describe("VirtualIpBinding api", () => {
+  function optionsOf(stack: any): Record<string, unknown> {
+    const json = JSON.parse(Testing.synth(stack));
+    const id = Object.keys(json.locals).find((k) => k.includes("virtual-ip-bindings-options"))!;
+    return json.locals[id];
+  }
+
+  test("defaults to the connection's virtualIpApi, which defaults to ecs, and a binding may override it", () => {
+    const { stack, connection } = stackWithConnection();
+    expect(connection.virtualIpApi).toBe("ecs");
+    const plain = new VirtualIpBinding(stack, "plain", VALID);
+    const own = new VirtualIpBinding(stack, "own", { ...VALID, nicId: NIC_B, api: "port" });
+    expect([plain.api, own.api]).toEqual(["ecs", "port"]);
+    // Only bindings through "port" have options: one through "ecs" keeps a null input, as before.
+    expect(optionsOf(stack)).toEqual({ "test/own": { api: "port" } });
+
+    const otc = stackWithConnection({ virtualIpApi: "port" });
+    const inherited = new VirtualIpBinding(otc.stack, "vip", VALID);
+    const back = new VirtualIpBinding(otc.stack, "back", { ...VALID, nicId: NIC_B, api: "ecs" });
+    expect([inherited.api, back.api]).toEqual(["port", "ecs"]);
+    expect(optionsOf(otc.stack)).toEqual({ "test/vip": { api: "port" } });
+    expect(Testing.fullSynth(otc.stack)).toBeValidTerraform();
+  });
+
+  test("is not part of the identity: switching api changes the options only, never triggers_replace", () => {
+    const ecs = stackWithConnection();
+    new VirtualIpBinding(ecs.stack, "vip", { ...VALID, reverseBinding: true });
+    const port = stackWithConnection({ virtualIpApi: "port" });
+    new VirtualIpBinding(port.stack, "vip", { ...VALID, reverseBinding: true });
+    const a = JSON.parse(Testing.synth(ecs.stack));
+    const b = JSON.parse(Testing.synth(port.stack));
+    expect(b.resource).toEqual(a.resource);
+    expect(hookOf(port.stack, "virtual-ip-bindings").for_each).toEqual(hookOf(ecs.stack, "virtual-ip-bindings").for_each);
+    const differing = Object.keys(a.locals).filter((k) => JSON.stringify(a.locals[k]) !== JSON.stringify(b.locals[k]));
+    expect(differing).toEqual([expect.stringContaining("virtual-ip-bindings-options")]);
+  });
+
+  test("keeps the options next to settings that go through input", () => {
+    const { stack } = newStack();
+    const vpc = new TerraformVariable(stack, "vpc", { type: "string" }).stringValue;
+    new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, endpoints: { vpc }, virtualIpApi: "port" });
+    new VirtualIpBinding(stack, "vip", VALID);
+    expect(optionsOf(stack)).toEqual({ "test/vip": { api: "port" } });
+    expect(hookOf(stack, "virtual-ip-bindings").input).toContain("try(local.cloud_virtual-ip-bindings-options_");
+    expect(Testing.fullSynth(stack)).toBeValidTerraform();
+  });
+
+  test("refuses an api it does not know, on the binding and on the connection, naming the fix", () => {
+    const { stack } = stackWithConnection();
+    expect(() => new VirtualIpBinding(stack, "vip", { ...VALID, api: "neutron" as never })).toThrow(
+      `VirtualIpBinding at 'test/vip': api must be one of "ecs", "port", known at synth time, got "neutron". Use "port" on Open Telekom Cloud`,
+    );
+    const other = newStack();
+    expect(() => new HuaweiCloudConnection(other.stack, "cloud", { region: REGION, projectId: PROJECT_ID, virtualIpApi: "ECS" as never })).toThrow(
+      `HuaweiCloudConnection at 'test/cloud': virtualIpApi must be one of "ecs", "port", known at synth time, got "ECS".`,
+    );
+  });
+});

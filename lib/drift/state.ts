@@ -179,8 +179,12 @@ export function bindingsFrom(show: unknown, config: unknown, env: NodeJS.Process
     if (field === undefined || raw === undefined || kind === undefined) continue;
     const key = resource.index;
     let spec: BindingJob["spec"];
+    let api: string | undefined;
     try {
-      spec = specFrom(kind, `${resource.address}.${field}`, raw);
+      // A virtual IP's api is kept beside its identity, in the instance's input (null for "ecs").
+      const storedApi = record(resource.values?.input)?.api;
+      const withApi = kind === "virtual-ip" && raw.api === undefined && storedApi !== undefined ? { ...raw, api: storedApi } : raw;
+      ({ spec, api } = specFrom(kind, `${resource.address}.${field}`, withApi));
     } catch (err) {
       if (err instanceof HookError) {
         // A spec no hook accepts was never bound: nothing in the cloud to compare it with.
@@ -190,7 +194,7 @@ export function bindingsFrom(show: unknown, config: unknown, env: NodeJS.Process
       throw err;
     }
     const { settings, endpoints } = settingsOf(resource, kind);
-    const job = { action: "create", kind, key, settings, endpoints, spec } as BindingJob;
+    const job = { action: "create", kind, key, settings, endpoints, spec, ...(api === undefined ? {} : { api }) } as BindingJob;
     const id = `${kind} ${key}`;
     const seen = found.get(id);
     if (seen === undefined) {

@@ -345,7 +345,7 @@ export class Model {
     const fixedIps: FixedIp[] = [];
     const rawFixed = o.fixed_ips;
     if (rawFixed === undefined) {
-      fixedIps.push({ subnet_id: subnet.neutron_subnet_id, ip_address: this.freeAddress(subnet, cidr, at) });
+      fixedIps.push({ subnet_id: subnet.neutron_subnet_id, ip_address: this.freeAddress(subnet, at) });
     } else {
       if (!Array.isArray(rawFixed)) throw new SeedError(`${at}.fixed_ips: expected an array, got ${describe(rawFixed)}.`);
       for (const [i, f] of rawFixed.entries()) {
@@ -470,14 +470,24 @@ export class Model {
     this.publicAddresses.add(address);
   }
 
-  private freeAddress(subnet: Subnet, cidr: Ipv4Cidr, at: string): string {
+  private freeAddress(subnet: Subnet, at: string): string {
+    const ip = this.firstFreeAddress(subnet);
+    if (ip === undefined) {
+      throw new SeedError(`${at}.fixed_ips: subnet ${subnet.cidr} has no free address left; give fixed_ips explicitly.`);
+    }
+    return ip;
+  }
+
+  /** The lowest host address of the subnet that is not its gateway and no port holds. */
+  firstFreeAddress(subnet: Subnet): string | undefined {
+    const cidr = this.cidrOf(subnet);
     const gateway = parseIpv4(subnet.gateway_ip);
     for (let value = cidr.network; value < cidr.network + cidr.size; value++) {
       if (value === gateway || !isUsableHost(cidr, value)) continue;
       const ip = formatIpv4(value);
       if (!this.portByIp.has(`${subnet.id}|${ip}`)) return ip;
     }
-    throw new SeedError(`${at}.fixed_ips: subnet ${subnet.cidr} has no free address left; give fixed_ips explicitly.`);
+    return undefined;
   }
 
   private nextPoolAddress(): string {

@@ -59,6 +59,15 @@ export type HookAction = (typeof ACTIONS)[number];
 export const BINDING_KINDS = ["virtual-ip", "eip"] as const;
 export type BindingKind = (typeof BINDING_KINDS)[number];
 
+/** The APIs a VirtualIpBinding may bind through (see VirtualIpApi); the first is the default. */
+export const VIRTUAL_IP_APIS = ["ecs", "port"] as const;
+/**
+ * The per-binding values that are not identity: stored in the instance's input next to its spec,
+ * and handed to the hook merged into the spec object, so the hook reads them as optional fields of
+ * the spec while a change only updates the instance in place.
+ */
+export const BINDING_OPTIONS = ["api"] as const;
+
 /** The file, inside the hook asset directory, that the provisioners run with `node`. */
 export const HOOK_ENTRY_FILE = "main.js";
 

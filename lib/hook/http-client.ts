@@ -12,9 +12,15 @@ import { seconds, type Timing } from "./timing";
 export interface ApiCall {
   /** What the hook is doing, for messages: "bind virtual IP", "read EIP". */
   readonly operation: string;
-  readonly method: "GET" | "PUT";
+  readonly method: "GET" | "PUT" | "POST";
   readonly url: URL;
   readonly body?: unknown;
+  /**
+   * True for a request that must not be sent twice blindly (a POST that creates something): only
+   * throttling (429, ECS's 202), which the cloud answers without running the request, is retried;
+   * a 5xx or a lost connection is thrown at once, so the caller can look first whether it took.
+   */
+  readonly notIdempotent?: boolean;
   /** Absolute time (Timing.now) after which no attempt starts and no wait reaches. */
   readonly deadline: number;
 }
@@ -216,7 +222,7 @@ export class HttpClient implements ApiSender {
           ...(requestId ? { requestId } : {}),
         });
         throttled = raw.status === 429 || ecsThrottled;
-        if (!(throttled || raw.status >= 500)) {
+        if (!(throttled || (raw.status >= 500 && !call.notIdempotent))) {
           throw failure;
         }
         retryAfterMs = parseRetryAfter(headerValue(raw.headers, "retry-after"), timing.now());
@@ -225,7 +231,7 @@ export class HttpClient implements ApiSender {
           throw err;
         }
         failure = new NetworkError(call.operation, call.method, call.url.href, `${err.code}: ${err.message}`);
-        if (!RETRYABLE_NETWORK_CODES.has(err.code)) {
+        if (!RETRYABLE_NETWORK_CODES.has(err.code) || call.notIdempotent) {
           throw failure;
         }
       }

@@ -16,11 +16,12 @@ import {
   SPECS_PER_VARIABLE,
   SPECS_VARIABLE_PREFIX,
   specsVariable,
+  VIRTUAL_IP_APIS,
   type BindingKind,
   type HookAction,
 } from "./constants";
 import { plural, UsageError } from "./errors";
-import type { EipSpec, HookSettings, VirtualIpSpec } from "./types";
+import type { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./types";
 
 type Endpoints = { readonly ecs: URL; readonly vpc: URL };
 
@@ -32,7 +33,12 @@ interface Common {
 }
 /** One binding: what the creates and destroys of virtual-ip.ts and eip.ts work on. */
 export type BindingJob =
-  | (Common & { readonly kind: "virtual-ip"; readonly spec: VirtualIpSpec })
+  | (Common & {
+      readonly kind: "virtual-ip";
+      readonly spec: VirtualIpSpec;
+      /** The API to bind through: the spec object's optional `api` (the instance's input), else "ecs". */
+      readonly api: VirtualIpApi;
+    })
   | (Common & { readonly kind: "eip"; readonly spec: EipSpec });
 
 /** Everything one hook process is to do. */
@@ -169,6 +175,18 @@ class Fields {
     return this.raw(field) === undefined ? undefined : this.number(field, true, `${what} (or absent)`, ok);
   }
 
+  /** One of `allowed`, or the first of them when absent. */
+  choice<T extends string>(field: string, allowed: readonly T[]): T {
+    const value = this.raw(field);
+    if (value === undefined) {
+      return allowed[0];
+    }
+    if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) {
+      return this.fail(field, `one of ${allowed.map((a) => JSON.stringify(a)).join(", ")} (or absent)`, value);
+    }
+    return value as T;
+  }
+
   optionalIpVersion(field: string): 4 | 6 | undefined {
     if (this.raw(field) === undefined) {
       return undefined;
@@ -292,8 +310,13 @@ function readEipSpec(f: Fields): EipSpec {
   };
 }
 
-function readSpec(kind: BindingKind, f: Fields): VirtualIpSpec | EipSpec {
-  return kind === "virtual-ip" ? readVirtualIpSpec(f) : readEipSpec(f);
+type Entry = { key: string; spec: VirtualIpSpec | EipSpec; api?: VirtualIpApi };
+
+/** A spec, and for a virtual IP the API it binds through (not part of the spec: see VirtualIpApi). */
+function readSpec(kind: BindingKind, f: Fields): Omit<Entry, "key"> {
+  return kind === "virtual-ip"
+    ? { spec: readVirtualIpSpec(f), api: f.choice<VirtualIpApi>("api", VIRTUAL_IP_APIS) }
+    : { spec: readEipSpec(f) };
 }
 
 /** Closes every message about the batch variables, which no user writes by hand. */
@@ -304,7 +327,7 @@ const SET_BY_PROVISIONERS =
 const COUNT = /^(0|[1-9]\d*)$/;
 
 /** The keys and specs of a create of all bindings of a kind, in the order of the variables. */
-function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; spec: VirtualIpSpec | EipSpec }[] {
+function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): Entry[] {
   const countText = (env[HOOK_ENV.count] ?? "").trim();
   const count = COUNT.test(countText) ? Number(countText) : NaN;
   if (!Number.isSafeInteger(count)) {
@@ -332,7 +355,7 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; sp
     }
   }
 
-  const bindings: { key: string; spec: VirtualIpSpec | EipSpec }[] = [];
+  const bindings: Entry[] = [];
   const seenIn = new Map<string, string>();
   let projectId: { value: string; where: string } | undefined;
   for (let i = 0; i < chunks; i++) {
@@ -362,7 +385,8 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; sp
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw new UsageError(`${where} must be a JSON object (the binding's spec), got ${show(value)}.${SET_BY_PROVISIONERS}`);
       }
-      const spec = readSpec(kind, new Fields(where, value as Record<string, unknown>, SET_BY_PROVISIONERS));
+      const read = readSpec(kind, new Fields(where, value as Record<string, unknown>, SET_BY_PROVISIONERS));
+      const { spec } = read;
       // One process signs every request with one X-Project-Id: its bindings share one connection.
       if (projectId === undefined) {
         projectId = { value: spec.projectId, where };
@@ -372,7 +396,7 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; sp
             `one create hook binds the bindings of one connection.${SET_BY_PROVISIONERS}`,
         );
       }
-      bindings.push({ key, spec });
+      bindings.push({ key, ...read });
     }
   }
   if (bindings.length !== count) {
@@ -407,7 +431,7 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
         `given in ${HOOK_ENV.key} and ${HOOK_ENV.spec}.${SET_BY_PROVISIONERS}`,
     );
   }
-  let entries: { key: string; spec: VirtualIpSpec | EipSpec }[];
+  let entries: Entry[];
   if (batch) {
     entries = readBatch(env, kind);
   } else {
@@ -418,11 +442,13 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
       );
     }
     const key = requireEnv(env, HOOK_ENV.key);
-    entries = [{ key, spec: readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec))) }];
+    entries = [{ key, ...readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec))) }];
   }
   const { settings, endpoints } = readSettings(env);
   // readSpec read every spec as one of `kind`: the pairing the union cannot see.
-  const bindings = entries.map(({ key, spec }) => ({ action, kind, key, settings, endpoints, spec }) as BindingJob);
+  const bindings = entries.map(
+    ({ key, spec, api }) => ({ action, kind, key, settings, endpoints, spec, ...(api === undefined ? {} : { api }) }) as BindingJob,
+  );
   return {
     action,
     kind,
@@ -438,7 +464,11 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
  * One binding's spec found outside a hook's environment (a Terraform state, read by
  * `hwc-bindings drift`), checked as the hook checks it; errors name `where.<field>`.
  */
-export function specFrom(kind: BindingKind, where: string, obj: Record<string, unknown>): VirtualIpSpec | EipSpec {
+export function specFrom(
+  kind: BindingKind,
+  where: string,
+  obj: Record<string, unknown>,
+): { spec: VirtualIpSpec | EipSpec; api?: VirtualIpApi } {
   return readSpec(kind, new Fields(where, obj));
 }
 

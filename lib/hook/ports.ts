@@ -8,6 +8,7 @@ export interface PortView {
   readonly id: string;
   readonly network_id?: string;
   readonly mac_address?: string;
+  readonly device_owner?: string;
   readonly fixed_ips: readonly FixedIp[];
   readonly allowed_address_pairs: readonly AllowedAddressPair[];
 }
@@ -33,6 +34,7 @@ function view(value: unknown, operation: string): PortView {
     id: port.id,
     ...(typeof port.network_id === "string" ? { network_id: port.network_id } : {}),
     ...(typeof port.mac_address === "string" ? { mac_address: port.mac_address } : {}),
+    ...(typeof port.device_owner === "string" ? { device_owner: port.device_owner } : {}),
     fixed_ips: addresses<FixedIp>(port.fixed_ips),
     allowed_address_pairs: addresses<AllowedAddressPair>(port.allowed_address_pairs),
   };

@@ -1,5 +1,6 @@
 // The contract between the synthesized configuration and the hook, and the cloud API bodies that
 // the hook sends and the emulator serves. Types only: the emulator imports these too, never code.
+import type { VIRTUAL_IP_APIS } from "./constants";
 
 /** The identity of a VirtualIpBinding: stored in triggers_replace, a change re-binds. */
 export interface VirtualIpSpec {
@@ -11,6 +12,14 @@ export interface VirtualIpSpec {
   /** Absent when the user did not set it: then it is not sent to the cloud. */
   readonly reverseBinding?: boolean;
 }
+
+/**
+ * How a VirtualIpBinding talks to the cloud: "ecs", the ECS NIC API
+ * (`PUT /v1/{project_id}/cloudservers/nics/{nic_id}`), or "port", the VPC port API
+ * (`/v2.0/ports`). Both leave the cloud in the same state, so it is not part of the identity: it
+ * reaches the hooks next to the spec (the instance's input), and a change re-binds nothing.
+ */
+export type VirtualIpApi = (typeof VIRTUAL_IP_APIS)[number];
 
 /** The identity of an EipAssociation: stored in triggers_replace, a change re-binds. */
 export interface EipSpec {
@@ -138,6 +147,14 @@ export interface PortResponse {
 }
 export interface PortListResponse {
   ports: Port[];
+}
+export interface PortCreateRequest {
+  port: {
+    network_id: string;
+    fixed_ips?: Array<{ subnet_id?: string; ip_address?: string }>;
+    device_owner?: string;
+    name?: string;
+  };
 }
 export interface PortUpdateRequest {
   port: { allowed_address_pairs?: AllowedAddressPair[] };

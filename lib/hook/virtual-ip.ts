@@ -1,22 +1,30 @@
-// VirtualIpBinding through the ECS NIC API (API.md section 1), read back through the port API
-// (section 3). A failed create unbinds what it may have bound, because Terraform replaces a
-// tainted instance without running its destroy hook (DESIGN fact 7); a destroy unbinds only when
-// the cloud shows this VIP on this NIC, and counts a missing NIC as done (fact 8). The ECS unbind
-// cannot name a VIP, so when the NIC allows other addresses too (someone else's virtual IP, a
-// 1.1.1.1/0 pair), only this binding's entries are removed, through the port API.
+// VirtualIpBinding through the ECS NIC API or the VPC port API (job.api), read back through the
+// port API either way. A failed create unbinds what it may have bound, because Terraform replaces a
+// tainted instance without running its destroy hook; a destroy unbinds only when the cloud shows
+// this VIP on this NIC, and counts a missing NIC as done. The ECS unbind cannot name a VIP, so when
+// the NIC allows other addresses too (someone else's virtual IP, a 1.1.1.1/0 pair), only this
+// binding's entries are removed, through the port API.
+//
+// The port API path ends in the state the ECS API leaves: the virtual IP in the NIC port's
+// allowed_address_pairs; with reverseBinding, the NIC's first fixed IP and its MAC in the virtual
+// IP port's pairs; the virtual IP port (found by its fixed IP in the network) created with
+// device_owner neutron:VIP_PORT when the address is not assigned yet, and left in place by an
+// unbind. Every write replaces a whole list, so each one is a read-modify-write done under the
+// machine-wide lock of this virtual IP, from a state read inside the lock, and keeps every pair it
+// did not add: the two bindings of a high-availability pair write the same virtual IP port.
 import { budget, type Budget, type HookContext, type Outcome } from "./context";
-import { CloudApiError, HookError, isCloudError, NotSentError } from "./errors";
-import { apiUrl } from "./http-client";
+import { CloudApiError, GaveUpError, HookError, isCloudError, NetworkError, NotSentError } from "./errors";
+import { apiUrl, type ApiSender } from "./http-client";
 import type { BindingJob } from "./input";
 import { withLocalLock } from "./lock";
 import { waitUntil, type Observation } from "./poll";
 import { portFrom, portsFrom, sameIp, type PortView } from "./ports";
-import type { AllowedAddressPair, EcsNicVipRequest } from "./types";
+import type { AllowedAddressPair, EcsNicVipRequest, PortCreateRequest, VirtualIpSpec } from "./types";
 
 export type VirtualIpJob = Extract<BindingJob, { kind: "virtual-ip" }>;
 
-/** What the port API shows about this binding. */
-type VipState =
+/** What the port API shows about a virtual IP binding (exported for drift: readVirtualIpBinding). */
+export type VipState =
   | { readonly nicGone: true }
   | {
       readonly nicGone: false;
@@ -45,6 +53,9 @@ export async function createVirtualIp(ctx: HookContext, job: VirtualIpJob): Prom
   }
   if (boundAsDeclared(job, before)) {
     return { summary: `virtual IP ${spec.ipAddress} was already bound to NIC ${spec.nicId}; nothing changed`, changed: false };
+  }
+  if (job.api === "port") {
+    return bindThroughPorts(ctx, job, create);
   }
 
   let accepted = false;
@@ -147,9 +158,7 @@ async function unbindAndWait(
   // One virtual IP, one lock: the port API removal below is a read-modify-write of the virtual
   // IP port's list, which a partner's unbind (the other NIC of an HA pair) changes too.
   const { spec } = job;
-  return withLocalLock(ctx, `virtual-ip-${spec.subnetId}-${spec.ipAddress}`, limit.deadline, () =>
-    unbindAndWaitLocked(ctx, job, limit, known),
-  );
+  return withLocalLock(ctx, lockName(spec), limit.deadline, () => unbindAndWaitLocked(ctx, job, limit, known));
 }
 
 async function unbindAndWaitLocked(
@@ -159,6 +168,10 @@ async function unbindAndWaitLocked(
   known?: VipState,
 ): Promise<"unbound" | "nic-gone"> {
   const { spec } = job;
+  if (job.api === "port") {
+    // No ECS to fall back on: a state that cannot be read fails the unbind, and is retried.
+    return unbindThroughPorts(ctx, job, limit);
+  }
   let state = known;
   if (state === undefined) {
     try {
@@ -209,14 +222,16 @@ async function unbindThroughPorts(
   ctx: HookContext,
   job: VirtualIpJob,
   limit: Budget,
-  first: Extract<VipState, { nicGone: false }>,
+  first?: Extract<VipState, { nicGone: false }>,
 ): Promise<"unbound" | "nic-gone"> {
   const { spec } = job;
-  const others = othersOnNic(job, first).map((p) => p.ip_address);
-  ctx.log.info(
-    `NIC ${spec.nicId} also allows ${others.join(", ")}, which the ECS unbind would drop too: removing only ` +
-      `virtual IP ${spec.ipAddress} through the port API`,
-  );
+  if (first !== undefined) {
+    const others = othersOnNic(job, first).map((p) => p.ip_address);
+    ctx.log.info(
+      `NIC ${spec.nicId} also allows ${others.join(", ")}, which the ECS unbind would drop too: removing only ` +
+        `virtual IP ${spec.ipAddress} through the port API`,
+    );
+  }
   // Read again under the lock: `first` may predate a partner's unbind, and writing lists computed
   // from it would put the partner's entries back.
   let state: VipState = await readState(ctx, job, limit.deadline);
@@ -313,25 +328,30 @@ function ecsNicPut(ctx: HookContext, job: VirtualIpJob, body: EcsNicVipRequest, 
   });
 }
 
-async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number): Promise<VipState> {
-  const { spec, endpoints } = job;
+function readState(ctx: HookContext, job: VirtualIpJob, deadline: number): Promise<VipState> {
+  return readPorts(ctx.client, job.endpoints.vpc, job.spec, deadline);
+}
+
+async function readPorts(
+  client: ApiSender,
+  vpc: URL,
+  spec: Pick<VirtualIpSpec, "nicId" | "subnetId" | "ipAddress">,
+  deadline: number,
+): Promise<VipState> {
   // The two reads do not depend on each other: sent at once, every look at the cloud costs one
   // round trip instead of two. Both are settled before anything is decided, so neither is left
   // running (retrying) behind the answer, and a failure of either is always handled.
   const [nicRead, listRead] = await Promise.allSettled([
-    ctx.client.send({
+    client.send({
       operation: "read NIC port",
       method: "GET",
-      url: apiUrl(endpoints.vpc, ["v2.0", "ports", spec.nicId]),
+      url: apiUrl(vpc, ["v2.0", "ports", spec.nicId]),
       deadline,
     }),
-    ctx.client.send({
+    client.send({
       operation: "find virtual IP port",
       method: "GET",
-      url: apiUrl(endpoints.vpc, ["v2.0", "ports"], [
-        ["network_id", spec.subnetId],
-        ["fixed_ips", `ip_address=${spec.ipAddress}`],
-      ]),
+      url: vipPortQuery(vpc, spec),
       deadline,
     }),
   ]);
@@ -346,13 +366,7 @@ async function readState(ctx: HookContext, job: VirtualIpJob, deadline: number):
   if (listRead.status === "rejected") {
     throw listRead.reason;
   }
-  // Filter again here: a server that ignores a query parameter must not make another port match.
-  const vipPort = portsFrom(listRead.value.body, "find virtual IP port").find(
-    (p) =>
-      p.id !== nic.id &&
-      (p.network_id === undefined || p.network_id === spec.subnetId) &&
-      p.fixed_ips.some((f) => sameIp(f.ip_address, spec.ipAddress)),
-  );
+  const vipPort = matchVipPort(portsFrom(listRead.value.body, "find virtual IP port"), nic.id, spec);
   return {
     nicGone: false,
     nic,
@@ -390,4 +404,167 @@ export async function readVirtualIpBinding(ctx: HookContext, job: VirtualIpJob):
     nicPairs: state.nic.allowed_address_pairs.map((p) => p.ip_address),
     description: describe(state),
   };
+}
+
+/** One lock per virtual IP: its port's pairs are what the bindings of an HA pair both write. */
+function lockName(spec: VirtualIpSpec): string {
+  return `virtual-ip-${spec.subnetId}-${spec.ipAddress}`;
+}
+
+/**
+ * Binds through the port API, under the virtual IP's lock: read, add what is missing (creating the
+ * virtual IP port first if the address is not assigned), read again, until the cloud shows the
+ * binding as declared. A failure after a write undoes it, as the ECS path does.
+ */
+async function bindThroughPorts(ctx: HookContext, job: VirtualIpJob, create: Budget): Promise<Outcome> {
+  const { spec } = job;
+  let wrote = false;
+  try {
+    await withLocalLock(ctx, lockName(spec), create.deadline, async () => {
+      // Read again under the lock: the state read before it may predate a partner's write.
+      let state = await readState(ctx, job, create.deadline);
+      for (;;) {
+        if (state.nicGone) {
+          throw new HookError(`NIC ${spec.nicId} was not found (no such port); check nicId.`);
+        }
+        if (boundAsDeclared(job, state)) {
+          return;
+        }
+        if (ctx.timing.now() >= create.deadline) {
+          throw new HookError(
+            `timed out binding virtual IP ${spec.ipAddress} to NIC ${spec.nicId} through the port API (${create.label}); last seen: ${describe(state)}`,
+          );
+        }
+        const { nic } = state;
+        if (nic.network_id !== undefined && nic.network_id !== spec.subnetId) {
+          throw new HookError(
+            `NIC ${spec.nicId} is in the network ${nic.network_id}, not in subnetId ${spec.subnetId}; set subnetId to the network ID of the NIC's subnet.`,
+          );
+        }
+        let vipPort = state.vipPort;
+        if (vipPort === undefined) {
+          // Not undone on failure: an unbind leaves the virtual IP port too.
+          vipPort = await createVipPort(ctx, job, nic, create.deadline);
+        }
+        if (vipPort.device_owner !== undefined && vipPort.device_owner !== "" && vipPort.device_owner !== "neutron:VIP_PORT") {
+          throw new HookError(
+            `${spec.ipAddress} is the fixed IP of port ${vipPort.id} (device_owner "${vipPort.device_owner}"), which cannot serve as a virtual IP; choose a free address or a virtual IP's address.`,
+          );
+        }
+        if (!state.forward) {
+          wrote = true;
+          const pairs = [...nic.allowed_address_pairs, { ip_address: spec.ipAddress }];
+          if ((await portPut(ctx, job, nic.id, pairs, "add virtual IP to NIC", create.deadline)) === "gone") {
+            throw new HookError(`NIC ${spec.nicId} disappeared`);
+          }
+        }
+        if (spec.reverseBinding === true && !state.reverse) {
+          const nicIp = nic.fixed_ips[0]?.ip_address;
+          if (nicIp === undefined) {
+            throw new HookError(`NIC ${spec.nicId} has no fixed IP, so reverseBinding cannot add it to the virtual IP port; set reverseBinding to false.`);
+          }
+          wrote = true;
+          const pair: AllowedAddressPair = nic.mac_address === undefined ? { ip_address: nicIp } : { ip_address: nicIp, mac_address: nic.mac_address };
+          // "gone": the virtual IP port was deleted meanwhile; the next read finds none, and it is made again.
+          await portPut(ctx, job, vipPort.id, [...vipPort.allowed_address_pairs, pair], "add NIC to virtual IP port", create.deadline);
+        }
+        state = await readState(ctx, job, create.deadline);
+      }
+    });
+    return { summary: `bound virtual IP ${spec.ipAddress} to NIC ${spec.nicId}`, changed: true };
+  } catch (err) {
+    if (!wrote) {
+      // Only reads went out (or a check failed before any write): there is nothing to undo.
+      throw err;
+    }
+    throw await undo(ctx, job, err, false);
+  }
+}
+
+/**
+ * Creates the virtual IP's port, as the ECS bind does for an address not yet assigned. A create is
+ * not sent twice blindly: after an answer that leaves open whether it took (a 5xx, a lost
+ * connection) or a conflict (the address was taken meanwhile), the port is looked up by its fixed
+ * IP first, and created again only when there is none.
+ */
+async function createVipPort(ctx: HookContext, job: VirtualIpJob, nic: PortView, deadline: number): Promise<PortView> {
+  const { spec, endpoints, settings } = job;
+  // The library's subnetId is the network ID; the port API wants it as network_id, and the Neutron
+  // subnet ID (what fixed_ips[].subnet_id holds) is the one of the NIC's address of the same family.
+  const family = spec.ipAddress.includes(":") ? 6 : 4;
+  const subnetId = nic.fixed_ips.find((f) => f.ip_address.includes(":") === (family === 6))?.subnet_id;
+  const body: PortCreateRequest = {
+    port: {
+      network_id: spec.subnetId,
+      fixed_ips: [{ ...(subnetId === undefined ? {} : { subnet_id: subnetId }), ip_address: spec.ipAddress }],
+      device_owner: "neutron:VIP_PORT",
+    },
+  };
+  ctx.log.info(`virtual IP ${spec.ipAddress} has no port in network ${spec.subnetId} yet: creating it`);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await ctx.client.send({
+        operation: "create virtual IP port",
+        method: "POST",
+        url: apiUrl(endpoints.vpc, ["v2.0", "ports"]),
+        body,
+        deadline,
+        notIdempotent: true,
+      });
+      const port = portFrom(response.body, "create virtual IP port");
+      const requestId = response.requestId ? ` (request ID ${response.requestId})` : "";
+      ctx.log.info(`created virtual IP port ${port.id}${requestId}`);
+      return port;
+    } catch (err) {
+      const conflict = isCloudError(err, 409);
+      const uncertain =
+        (err instanceof CloudApiError && err.status >= 500) || err instanceof NetworkError || err instanceof GaveUpError;
+      if (!conflict && !uncertain) {
+        throw err;
+      }
+      const reason = err instanceof Error ? err.message : String(err);
+      ctx.log.info(`create virtual IP port: ${reason}; looking the port up by its fixed IP before anything else`);
+      const found = await findVipPort(ctx, job, nic.id, deadline);
+      if (found !== undefined) {
+        return found;
+      }
+      if (conflict || attempt > settings.maxRetries || ctx.timing.now() >= deadline) {
+        throw err;
+      }
+      const delay = ctx.timing.random() * Math.min(ctx.timing.retryCapMs, ctx.timing.retryBaseMs * 2 ** (attempt - 1));
+      if (ctx.timing.now() + delay >= deadline) {
+        throw err;
+      }
+      ctx.log.info(`no port holds ${spec.ipAddress}: creating it again, retry ${attempt} of ${settings.maxRetries}`);
+      await ctx.timing.sleep(delay);
+    }
+  }
+}
+
+async function findVipPort(ctx: HookContext, job: VirtualIpJob, nicId: string, deadline: number): Promise<PortView | undefined> {
+  const { spec, endpoints } = job;
+  const response = await ctx.client.send({
+    operation: "find virtual IP port",
+    method: "GET",
+    url: vipPortQuery(endpoints.vpc, spec),
+    deadline,
+  });
+  return matchVipPort(portsFrom(response.body, "find virtual IP port"), nicId, spec);
+}
+
+function vipPortQuery(vpc: URL, spec: Pick<VirtualIpSpec, "subnetId" | "ipAddress">): URL {
+  return apiUrl(vpc, ["v2.0", "ports"], [
+    ["network_id", spec.subnetId],
+    ["fixed_ips", `ip_address=${spec.ipAddress}`],
+  ]);
+}
+
+/** Filtered again here: a server that ignores a query parameter must not make another port match. */
+function matchVipPort(ports: readonly PortView[], nicId: string, spec: Pick<VirtualIpSpec, "subnetId" | "ipAddress">): PortView | undefined {
+  return ports.find(
+    (p) =>
+      p.id !== nicId &&
+      (p.network_id === undefined || p.network_id === spec.subnetId) &&
+      p.fixed_ips.some((f) => sameIp(f.ip_address, spec.ipAddress)),
+  );
 }

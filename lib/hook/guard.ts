@@ -316,8 +316,10 @@ export class CredentialGuard {
   private record(change: (v: Verdicts) => void): void {
     if (!this.usableDir()) return;
     try {
-      const verdicts = this.read() ?? { accepted: {}, refused: {} };
+      const recorded = this.read();
+      const verdicts = recorded ?? { accepted: {}, refused: {} };
       change(verdicts);
+      if (recorded === undefined) this.removeExpired();
       fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       const own = `${this.file}.${process.pid}.tmp`;
       fs.writeFileSync(own, JSON.stringify(verdicts), { mode: 0o600 });
@@ -330,6 +332,20 @@ export class CredentialGuard {
   private secrets(): string[] {
     const c = this.options.credentials;
     return c.kind === "token" ? [c.token] : [c.secretKey, ...(c.securityToken === undefined ? [] : [c.securityToken])];
+  }
+
+  /** The files of earlier deploys: once per deploy, when its file is made. */
+  private removeExpired(): void {
+    const dir = path.dirname(this.file);
+    for (const name of fs.readdirSync(dir)) {
+      if (!/^credentials-[0-9a-f]{40}\.json$/.test(name)) continue;
+      const file = path.join(dir, name);
+      try {
+        if (Date.now() - fs.statSync(file).mtimeMs > VERDICT_TTL_MS) fs.rmSync(file, { force: true });
+      } catch {
+        // Removed by another hook meanwhile.
+      }
+    }
   }
 
   private releaseLock(): void {

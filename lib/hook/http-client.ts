@@ -268,7 +268,18 @@ export class HttpClient implements ApiSender {
     let answer: Answer | undefined;
     try {
       const raw = await this.exchange(call, payload, timeout());
-      answer = { status: raw.status, ...(raw.status === 200 ? {} : errorDetails(parseBody(raw.text), raw.text)) };
+      if (raw.status === 200) {
+        answer = { status: raw.status };
+      } else {
+        const details = errorDetails(parseBody(raw.text), raw.text);
+        const requestId = headerValue(raw.headers, "x-request-id") ?? details.requestId;
+        answer = {
+          status: raw.status,
+          ...(details.code === undefined ? {} : { code: details.code }),
+          ...(details.message === undefined ? {} : { cloudMessage: details.message }),
+          ...(requestId === undefined ? {} : { requestId }),
+        };
+      }
       return raw;
     } finally {
       guard.settle(probe, { operation: call.operation, method: call.method, url: call.url.href }, answer);

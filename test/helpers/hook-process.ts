@@ -43,7 +43,11 @@ export async function compileHook(): Promise<string> {
   return assetDir;
 }
 
-/** Runs the compiled hook in `assetDir` as a process of its own, with only PATH besides `env`. */
+/**
+ * Runs the compiled hook in `assetDir` as a process of its own, with only PATH and TMPDIR (the test
+ * file's own, where the hooks keep their lock and guard files) besides `env`.
+ */
 export function runHookProcess(assetDir: string, env: NodeJS.ProcessEnv): Promise<Exit> {
-  return runProcess(process.execPath, [`./${HOOK_ENTRY_FILE}`], { PATH: process.env.PATH, ...env }, assetDir);
+  const inherited = { PATH: process.env.PATH, ...(process.env.TMPDIR === undefined ? {} : { TMPDIR: process.env.TMPDIR }) };
+  return runProcess(process.execPath, [`./${HOOK_ENTRY_FILE}`], { ...inherited, ...env }, assetDir);
 }

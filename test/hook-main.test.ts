@@ -152,7 +152,7 @@ describe("hook main", () => {
       });
       const child = spawn(process.execPath, [`./${HOOK_ENTRY_FILE}`], {
         cwd: assetDir,
-        env: { PATH: process.env.PATH, ...env },
+        env: { PATH: process.env.PATH, TMPDIR: process.env.TMPDIR, ...env },
         stdio: ["ignore", "ignore", "pipe"],
       });
       child.stderr.once("data", () => child.stderr.destroy());

@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { CredentialGuard, deployScope, fingerprint } from "../lib/hook/guard";
+import { CredentialGuard, deployScope, fingerprint, VERDICT_TTL_MS } from "../lib/hook/guard";
 import { lockDir } from "../lib/hook/lock";
 import { runHook } from "../lib/hook/run";
 import { batchEnv, eipSpec, FAST, hookEnv, lines, PROJECT_ID, settings, vipSpec } from "./helpers/hook-env";
@@ -146,6 +146,33 @@ describe("the state the guard keeps", () => {
     expect(fingerprint({ ...base, securityToken: "sts" })).not.toBe(fp);
     expect(fingerprint({ kind: "token", token: "secret-one" })).not.toBe(fp);
     expect(fp).not.toBe(crypto.createHash("sha256").update("secret-one").digest("hex"));
+  });
+
+  test("lets a verdict count for VERDICT_TTL_MS at most, and removes the files of earlier deploys", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "guard-ttl-"));
+    fs.chmodSync(dir, 0o700);
+    const credentials = { kind: "aksk" as const, accessKey: "AK", secretKey: "ttl-secret" };
+    const guard = (scope: string) => new CredentialGuard({ credentials, projectId: PROJECT_ID, dir, scope });
+    const first = guard("deploy-1");
+    const probe = await first.admit("read", Date.now() + 1000, Date.now);
+    first.settle(probe, { operation: "read EIP", method: "GET", url: "http://x" }, { status: 401, code: "APIGW.0301", cloudMessage: "bad signature" });
+    expect(guard("deploy-1").check()).toMatchObject({ status: 401, code: "APIGW.0301", cloudMessage: "bad signature", operation: "read EIP" });
+    // Another deploy with the same credentials knows nothing of it.
+    expect(guard("deploy-2").check()).toBeUndefined();
+    // An old verdict no longer counts.
+    const [file] = fs.readdirSync(dir);
+    const state = JSON.parse(fs.readFileSync(path.join(dir, file), "utf8"));
+    state.refused["*"].at -= VERDICT_TTL_MS + 1;
+    fs.writeFileSync(path.join(dir, file), JSON.stringify(state));
+    expect(guard("deploy-1").check()).toBeUndefined();
+    // The next deploy to record a verdict removes files older than that.
+    const old = (Date.now() - VERDICT_TTL_MS - 1000) / 1000;
+    fs.utimesSync(path.join(dir, file), old, old);
+    const third = guard("deploy-3");
+    const p3 = await third.admit("read", Date.now() + 1000, Date.now);
+    third.settle(p3, { operation: "read", method: "GET", url: "http://x" }, { status: 200 });
+    expect(fs.readdirSync(dir)).toHaveLength(1);
+    expect(fs.readdirSync(dir)).not.toContain(file);
   });
 
   test("does not trust a directory other users can write to: the guard then holds within the hook only", async () => {

@@ -208,7 +208,11 @@ export class CredentialGuard {
       });
       let probe = false;
       try {
-        probe = await this.takeTurn(deadline, now);
+        probe = await this.takeTurn(deadline, now).catch((err: unknown) => {
+          // A file system fault must not stop the hook: this request goes first, as within one process.
+          this.warn(`the credentials guard failed (${(err as Error).message}); it holds within this hook only for this request`);
+          return true;
+        });
       } finally {
         if (!probe) this.endProbe?.();
       }

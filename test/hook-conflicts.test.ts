@@ -29,8 +29,8 @@ describe("conflictsIn", () => {
     expect(found["app/vip-a"]).toBe(found["app/vip-b"]);
     expect(found["app/vip-a"]).toBe(
       `VirtualIpBindings "app/vip-a" and "app/vip-b" both bind a virtual IP to NIC ${nicId(0)} (nicId): the cloud's ` +
-        "unbind request cannot name a virtual IP, so two bindings on one NIC would unbind each other. Neither is bound: " +
-        "nothing was sent to the cloud for them. Synthesis could not see this because the nicId of at least one of them " +
+        "unbind request cannot name a virtual IP, so two bindings on one NIC would unbind each other. Nothing was sent to the " +
+        "cloud for either of them (one bound by an earlier deploy stays as it is). Synthesis could not see this because the nicId of at least one of them " +
         "is known only at apply time (a variable, or another resource's attribute): give each binding its own nicId, or " +
         "remove all but one, and deploy again.",
     );
@@ -47,7 +47,7 @@ describe("conflictsIn", () => {
     // b shares its EIP with a and its port with c: both are named.
     expect(found.b).toContain(`EipAssociations "a" and "b" both associate EIP ${eipId(0)} (publicipId)`);
     expect(found.b).toContain(`Also: EipAssociations "b" and "c" both bind an elastic IP to port ${portId(1)} (portId): a port holds one elastic IP`);
-    expect(found.e).toMatch(/^EipAssociations "e", "f" and "g" all associate EIP .* None of them is bound/);
+    expect(found.e).toMatch(/^EipAssociations "e", "f" and "g" all associate EIP .* Nothing was sent to the cloud for any of them/);
   });
 
   test("finds nothing in a single binding or none", () => {
@@ -78,6 +78,16 @@ describe("a create of all bindings with conflicts", () => {
     // Nothing was asked about the shared NIC, let alone written to it.
     expect(emulator.requests().filter((r) => r.path.includes(nicId(0)))).toEqual([]);
     expect(bindingsOf(emulator.state()).vips).toEqual({ [nicId(2)]: [vipFor(2)] });
+  });
+
+  test("leaves a binding made by an earlier deploy as it is when a new one collides with it", async () => {
+    expect((await runBatchAgainst(emulator, { kind: "virtual-ip", specs: { old: vip(1) } })).code).toBe(EXIT.ok);
+    const before = emulator.requests().length;
+    const run = await runBatchAgainst(emulator, { kind: "virtual-ip", specs: { old: vip(1), new: vip(1, vipFor(2)) } });
+    expect(run.code).toBe(EXIT.failed);
+    expect(run.text).toContain(`VirtualIpBindings "old" and "new" both bind a virtual IP to NIC ${nicId(1)} (nicId)`);
+    expect(emulator.requests().slice(before)).toEqual([]);
+    expect(bindingsOf(emulator.state()).vips).toEqual({ [nicId(1)]: [vipFor(1)] });
   });
 
   test("sends nothing at all when every binding is in conflict", async () => {

@@ -78,7 +78,7 @@ export function conflictsIn(bindings: readonly BindingJob[]): Map<number, string
       const id = claim.id(bindings[indexes[0]]);
       const message =
         `${construct}s ${keyList(keys)} ${keys.length === 2 ? "both" : "all"} ${claim.what(id)} (${claim.field}): ${claim.why}. ` +
-        `${keys.length === 2 ? "Neither" : "None of them"} is bound: nothing was sent to the cloud for them. Synthesis could not see this because the ` +
+        `Nothing was sent to the cloud for ${keys.length === 2 ? "either" : "any"} of them (one bound by an earlier deploy stays as it is). Synthesis could not see this because the ` +
         `${claim.field} of at least one of them is known only at apply time (a variable, or another resource's ` +
         `attribute): give each binding its own ${claim.field}, or remove all but one, and deploy again.`;
       for (const index of indexes) {

@@ -1,10 +1,13 @@
 // Secrets through the real `terraform`: deploy, change and destroy with AK/SK plus a security token,
 // and with an IAM token, then search every artifact for the secret values; and a wrong secret key,
-// which must give one clear 401 per binding attempted, never retried, and stop a create of all
-// bindings from starting more.
+// which must give at most one 401 per deploy, counted over all its hook processes, never retried,
+// every other hook failing at once with a clear message; and a wrong projectId, whose message says
+// to check projectId and region.
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
+import { lockDir } from "../lib/hook/lock";
 import {
   applyFails,
   applyOk,
@@ -66,9 +69,26 @@ async function wholeLife(emulator: RunningEmulator, ws: TerraformWorkspace): Pro
   return artifacts(emulator, ws, { "terraform show -json of the saved plan": planJson });
 }
 
+/** The files the hooks keep between processes (locks, the credentials guard's state), names included. */
+function hookFiles(): string {
+  const dir = lockDir();
+  if (!fs.existsSync(dir)) return "";
+  return fs
+    .readdirSync(dir)
+    .map((name) => `${name}\n${fs.readFileSync(path.join(dir, name), "utf8")}`)
+    .join("\n");
+}
+
+/** A secret and values that would give it away: encodings and plain hashes of it. */
+function derived(secret: string): string[] {
+  const hash = (algorithm: string) => crypto.createHash(algorithm).update(secret).digest("hex");
+  return [secret, Buffer.from(secret).toString("base64"), Buffer.from(secret).toString("hex"), hash("sha256"), hash("sha1"), hash("md5")];
+}
+
 function artifacts(emulator: RunningEmulator, ws: TerraformWorkspace, extra: Record<string, string> = {}): Record<string, string> {
   const backup = path.join(ws.dir, "terraform.tfstate.backup");
   return {
+    "the hooks' lock and credentials-guard files": hookFiles(),
     "the synthesized outdir (cdk.tf.json, manifest, hook asset, state, plan, trace log)": ws.synthesizedText(),
     "terraform.tfstate": ws.stateText(),
     "terraform.tfstate.backup": fs.existsSync(backup) ? fs.readFileSync(backup, "utf8") : "",
@@ -84,12 +104,6 @@ function attempted(stdout: string): { vips: number; eips: number } {
   const started = [...stdout.matchAll(/\(local-exec\): \[hwc-bindings ([a-z-]+) \S+\] (?:create: bind|destroy: unbind) /g)];
   return { vips: started.filter((m) => m[1] === "virtual-ip").length, eips: started.filter((m) => m[1] === "eip").length };
 }
-
-/**
- * The requests a binding's first step sends, each refused by a wrong key: a virtual IP's two port
- * reads (sent at once), an EIP's one read.
- */
-const firstReads = ({ vips, eips }: { vips: number; eips: number }) => 2 * vips + eips;
 
 function hits(found: Record<string, string>, secrets: string[]): string[] {
   return Object.entries(found).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${s} in ${where}`));
@@ -115,6 +129,8 @@ describe("secrets through terraform", () => {
     expect(found["Terraform's TRACE log"]).toContain("local-exec");
     expect(found["everything terraform printed, hook lines included"]).toContain("[hwc-bindings eip aksk/web] destroy done");
     expect(hits(found, [SECRET_KEY, SECURITY_TOKEN])).toEqual([]);
+    expect(found["the hooks' lock and credentials-guard files"]).toMatch(/credentials-[0-9a-f]{40}\.json/);
+    expect(hits(found, [...derived(SECRET_KEY), ...derived(SECURITY_TOKEN)])).toEqual([]);
   });
 
   test("leaves no trace of an iam token in any artifact", async () => {
@@ -122,10 +138,10 @@ describe("secrets through terraform", () => {
     const ws = isolatedWorkspace("token", { HW_AUTH_TOKEN: AUTH_TOKEN });
     expect(Object.keys(ws.env).filter((n) => n.startsWith("HW_"))).toEqual(["HW_AUTH_TOKEN"]);
     const found = await wholeLife(emulator, ws);
-    expect(hits(found, [AUTH_TOKEN])).toEqual([]);
+    expect(hits(found, derived(AUTH_TOKEN))).toEqual([]);
   });
 
-  test("fails with one clear 401 per request, never retried, and starts no further binding after one, when the secret key is wrong", async () => {
+  test("sends at most one request per deploy that a wrong secret key gets refused, over all its hooks, and converges once the key is right", async () => {
     emulator = await startEmulator({ seed: worldSeed(4), bindDelayMs: 100, accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
     // One binding at a time, so that a create of all bindings has some left to start after a refusal.
     const oneAtATime = { concurrency: 1 };
@@ -144,6 +160,10 @@ describe("secrets through terraform", () => {
       expect(requests.map((r) => `${r.status} ${r.errorCode}`)).toEqual(requests.map(() => "401 APIGW.0301"));
       return requests;
     };
+    // Terraform prints a failed provisioner's output twice (as it comes, and in the error): count
+    // each hook's line once.
+    const unique = (text: string, pattern: RegExp) => new Set(text.match(pattern)).size;
+    const refusedEarlier = /\[hwc-bindings [^\]]+\] [^\[]*the cloud refused these credentials earlier in this deploy: read (EIP|NIC port): GET \S+ returned HTTP 401 APIGW\.0301 "Incorrect IAM authentication information: [^"]+" \(request ID [0-9a-f]{32}\)\. The cloud did not accept the credentials: check HW_ACCESS_KEY and HW_SECRET_KEY/g;
 
     // A change: the EIP's replacement starts with its destroy hook, which is refused, and the
     // create of the EIPs, which depends on it, never starts.
@@ -160,11 +180,10 @@ describe("secrets through terraform", () => {
     expect(text).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // Two virtual IPs more, the EIP back where it is: the create hook of the virtual IPs attempts
-    // the first binding (in key order), whose two reads are refused, and starts none of the other
-    // three. The change above destroyed the EIP create instance first (an instance is destroyed
-    // before those it depends on) and, the unbind failing, never created it again: this deploy
-    // creates it, and its hook is refused at its one binding's read.
+    // Two virtual IPs more, the EIP back where it is: both kinds' create hooks start at once. One
+    // request of the two goes out first and is refused; the other hook sends nothing and says why.
+    // (The change above destroyed the EIP create instance first, an instance being destroyed before
+    // those it depends on, and, the unbind failing, never created it again: this deploy creates it.)
     const grown: Declared = {
       ...declared,
       vips: [...declared.vips, { name: "more-c", nic: 2, vip: vipFor(2) }, { name: "more-d", nic: 3, vip: vipFor(3) }],
@@ -174,41 +193,66 @@ describe("secrets through terraform", () => {
     before = emulator.requests().length;
     const grew = await applyFails(bad);
     expect(hookProcesses(grew).sort()).toEqual(creates);
-    expect(attempted(grew.stdout)).toEqual({ vips: 1, eips: 1 });
-    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 1, eips: 1 }));
-    expect(output(grew)).toMatch(createFailed("eip", "1 of 1 binding failed: wrong/web (see their lines above)"));
-    expect(output(grew)).toMatch(/\[hwc-bindings virtual-ip wrong\/ha-a\] create failed after \d+\.\ds: read NIC port: GET \S+ returned HTTP 401 APIGW\.0301 /);
-    expect(output(grew)).toMatch(
+    expect(refusedSince(before)).toHaveLength(1);
+    const grewText = output(grew);
+    const firstRefused =
+      createFailed("eip", "1 of 1 binding failed: wrong/web (see their lines above)").test(grewText) ||
       createFailed(
         "virtual-ip",
         "1 of 4 bindings failed: wrong/ha-a (see their lines above); 3 not attempted: the cloud refused the credentials (HTTP 401), " +
           "and would refuse them for every other binding too (on the real cloud, five bad signatures in a row lock the access key)",
-      ),
-    );
-    expect(output(grew)).not.toMatch(/retry \d of/);
+      ).test(grewText);
+    expect(firstRefused).toBe(true);
+    expect(grewText).toMatch(/\[hwc-bindings (eip|virtual-ip)\] create failed after \d+\.\ds: [14] bindings?; [14] not attempted: the cloud refused these credentials earlier in this deploy: /);
+    expect(unique(grewText, refusedEarlier)).toBe(1);
+    expect(grewText).not.toMatch(/retry \d of/);
     expect(await taintedInstances(bad)).toEqual(creates);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // Destroy with the wrong key: each binding's destroy hook is refused at its first reads, and
-    // nothing is unbound.
+    // Destroy with the wrong key: five destroy hooks at once; one request is refused, the other
+    // four hooks fail without one, and nothing is unbound.
     before = emulator.requests().length;
     const destroyed = await bad.destroy();
     expect(destroyed.code).not.toBe(0);
     expect(hookProcesses(destroyed).sort()).toEqual(Object.values(grownBindings).map((b) => b.resourceAddress).sort());
-    expect(attempted(destroyed.stdout)).toEqual({ vips: 4, eips: 1 });
-    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 4, eips: 1 }));
-    expect(output(destroyed)).not.toMatch(/retry \d of/);
+    expect(refusedSince(before)).toHaveLength(1);
+    const destroyedText = output(destroyed);
+    expect(unique(destroyedText, /\[hwc-bindings [^\]]+\] destroy failed after \d+\.\ds: read (EIP|NIC port): GET \S+ returned HTTP 401 APIGW\.0301/g)).toBe(1);
+    expect(unique(destroyedText, /\[hwc-bindings [^\]]+\] destroy failed after \d+\.\ds: not started: /g)).toBe(4);
+    expect(unique(destroyedText, refusedEarlier)).toBe(4);
+    expect(destroyedText).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
     // With the right key again, it converges, and the wrong key is nowhere.
     good.synth(declare(emulator, moved, oneAtATime));
     await applyOk(good);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
-    const found = {
+    const found: Record<string, string> = {
       ...artifacts(emulator, good),
       "everything the runs with the wrong key printed": bad.transcript.join("\n"),
       "Terraform's TRACE log of the runs with the wrong key": fs.readFileSync(bad.env.TF_LOG_PATH as string, "utf8"),
     };
-    expect(hits(found, [SECRET_KEY, WRONG_SECRET_KEY])).toEqual([]);
+    expect(found["the hooks' lock and credentials-guard files"]).toContain("verify aksk signature fail");
+    expect(hits(found, [...derived(SECRET_KEY), ...derived(WRONG_SECRET_KEY)])).toEqual([]);
+  });
+  test("a well-formed but wrong projectId: one 401 for the deploy, naming the project, and a message that says to check projectId and region", async () => {
+    emulator = await startEmulator({ seed: worldSeed(4), bindDelayMs: 100, accessKey: ACCESS_KEY, secretKey: SECRET_KEY });
+    const typo = `${emulator.projectId.slice(0, -1)}${emulator.projectId.endsWith("f") ? "e" : "f"}`;
+    const ws = isolatedWorkspace("project", { HW_ACCESS_KEY: ACCESS_KEY, HW_SECRET_KEY: SECRET_KEY });
+    ws.synth(declare(emulator, declared, { projectId: typo }));
+    await ws.init();
+    const failed = await applyFails(ws);
+    const text = output(failed);
+    // Both kinds' create hooks start at once; one request goes out, and no other.
+    expect(emulator.requests().map((r) => `${r.status} ${r.errorCode}`)).toEqual(["401 APIGW.0301"]);
+    expect(text).toContain(`Incorrect IAM authentication information: the project \\"${typo}\\" in X-Project-Id does not belong to this access key`);
+    const checkProject =
+      `The cloud did not accept the credentials for this project or region: check the connection's projectId (${typo}) and region ` +
+      "(ap-southeast-1): the project must be the one of that region, in the account these credentials belong to; if both are right, check HW_ACCESS_KEY and HW_SECRET_KEY";
+    expect(text).toContain(checkProject);
+    expect(text).toMatch(/\[hwc-bindings (eip|virtual-ip)\] create failed after \d+\.\ds: \d bindings?; \d not attempted: the cloud refused these credentials earlier in this deploy: /);
+    expect(text.split(checkProject).length - 1).toBeGreaterThanOrEqual(2);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
+    expect(hits({ ...artifacts(emulator, ws) }, derived(SECRET_KEY))).toEqual([]);
   });
 });

@@ -98,6 +98,8 @@ function runProvisionerCommand(url: string, env: NodeJS.ProcessEnv): Promise<{ c
     HWC_BINDINGS_SETTINGS: JSON.stringify({ ecsEndpoint: url, vpcEndpoint: url, createTimeoutSeconds: 10, deleteTimeoutSeconds: 10, maxRetries: 0 }),
     HW_ACCESS_KEY: "AK",
     HW_SECRET_KEY: "SK",
+    // The hook keeps its lock and credentials-guard files under the test file's own TMPDIR.
+    TMPDIR: process.env.TMPDIR,
   };
   return new Promise((resolve, reject) => {
     const child = spawn("/bin/sh", ["-c", hookCommandFor(JSON.stringify(path.join(__dirname, "..", "dist", "lib", "hook-bundle", "main.js")))], { env: hookEnv, stdio: ["ignore", "pipe", "pipe"] });

@@ -1,11 +1,11 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { ALLOW_INSECURE_HTTP_ENV, HOOK_ENTRY_FILE } from "../lib/hook/constants";
 import { batchEnv, eipSpec, hookEnv, PORT_ID, PUBLICIP_ID, settings, vipSpec } from "./helpers/hook-env";
 import { runAgainst, startSeededEmulator } from "./helpers/hook-emulator";
+import { compileHook, runHookProcess, type Exit } from "./helpers/hook-process";
 import { eipId, portId, worldSeed } from "./helpers/world";
 
 const HOOK_DIR = path.join(__dirname, "..", "lib", "hook");
@@ -15,19 +15,7 @@ let assetDir: string;
 let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  assetDir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-hook-asset-"));
-  const tsc = require.resolve("typescript/bin/tsc");
-  await run(process.execPath, [
-    tsc,
-    "--outDir", assetDir,
-    "--rootDir", HOOK_DIR,
-    "--module", "commonjs",
-    "--target", "es2022",
-    "--strict",
-    "--types", "node",
-    "--skipLibCheck",
-    path.join(HOOK_DIR, "main.ts"),
-  ]);
+  assetDir = await compileHook();
   emulator = await startSeededEmulator();
 }, 60_000);
 
@@ -36,24 +24,8 @@ afterAll(async () => {
   fs.rmSync(assetDir, { recursive: true, force: true });
 });
 
-interface Exit {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Async on purpose: the emulator answers from this process's event loop. */
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<Exit> {
-  return new Promise((resolve) => {
-    execFile(file, args, { env, cwd }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === "number" ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
 function hook(env: NodeJS.ProcessEnv): Promise<Exit> {
-  return run(process.execPath, [`./${HOOK_ENTRY_FILE}`], { PATH: process.env.PATH, ...env }, assetDir);
+  return runHookProcess(assetDir, env);
 }
 
 const SECRET = "secret-key-that-must-not-leak";
@@ -180,7 +152,7 @@ describe("hook main", () => {
       });
       const child = spawn(process.execPath, [`./${HOOK_ENTRY_FILE}`], {
         cwd: assetDir,
-        env: { PATH: process.env.PATH, ...env },
+        env: { PATH: process.env.PATH, TMPDIR: process.env.TMPDIR, ...env },
         stdio: ["ignore", "ignore", "pipe"],
       });
       child.stderr.once("data", () => child.stderr.destroy());

@@ -127,7 +127,7 @@ export async function checkBindings(
       return await inspect(ctxFor(b), b, declaredOnNic.get(b.job.kind === "virtual-ip" ? b.job.spec.nicId : "") ?? []);
     } catch (err) {
       credentialsRefused ||= isCloudError(err, 401);
-      return notRead(b, errorText(err, options.credentials));
+      return notRead(b, errorText(err, options.credentials, b));
     }
   };
 
@@ -142,7 +142,7 @@ export async function checkBindings(
       if (refusal !== undefined) {
         credentialsRefused = true;
         const findings = bindings.map((b) =>
-          b === first ? notRead(b, errorText(refusal, options.credentials)) : notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)"),
+          b === first ? notRead(b, errorText(refusal, options.credentials, b)) : notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)"),
         );
         return { findings, credentialsRefused };
       }
@@ -170,7 +170,7 @@ export async function checkBindings(
           outcome = { before, outcome: "rebound", message: done };
         } catch (err) {
           credentialsRefused ||= isCloudError(err, 401);
-          outcome = { before, outcome: "failed", message: errorText(err, options.credentials) };
+          outcome = { before, outcome: "failed", message: errorText(err, options.credentials, f.binding) };
         }
         // What counts is what the cloud shows now, whatever the create said.
         const after = await read(f.binding);
@@ -209,8 +209,9 @@ function notRead(b: DeployedBinding, error: string): Finding {
   return { binding: b, declared: declaredText(b), cloud: "not read", error, repairable: false };
 }
 
-function errorText(err: unknown, credentials: Credentials): string {
-  if (err instanceof HookError) return `${err.message}${hint(err, credentials)}`;
+function errorText(err: unknown, credentials: Credentials, b: DeployedBinding): string {
+  const { projectId, region } = b.job.spec;
+  if (err instanceof HookError) return `${err.message}${hint(err, { credentials, projectId, region })}`;
   return `unexpected error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
 }
 

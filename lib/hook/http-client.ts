@@ -5,6 +5,7 @@ import * as http from "node:http";
 import type * as Https from "node:https";
 import type { Credentials } from "./credentials";
 import { CloudApiError, GaveUpError, NetworkError, NotSentError } from "./errors";
+import type { Answer, CredentialGuard } from "./guard";
 import type { Logger } from "./log";
 import { authorization, rfc3986, sdkDate } from "./signer";
 import { seconds, type Timing } from "./timing";
@@ -61,6 +62,11 @@ export interface HttpClientOptions {
    * Read when the first https connection is made, never for plain http.
    */
   readonly extraCaFile?: string;
+  /**
+   * Every attempt passes it first: until the cloud has accepted these credentials in this deploy,
+   * one request at a time goes out (across all hooks), and after a refusal none does.
+   */
+  readonly guard?: CredentialGuard;
 }
 
 export const DEFAULT_MAX_SOCKETS = 4;
@@ -204,7 +210,7 @@ export class HttpClient implements ApiSender {
       let retryAfterMs: number | undefined;
       let throttled = false;
       try {
-        const raw = await this.exchange(call, payload, Math.min(timing.requestTimeoutMs, remaining));
+        const raw = await this.attempt(call, payload);
         const body = parseBody(raw.text);
         const details = errorDetails(body, raw.text);
         const requestId = headerValue(raw.headers, "x-request-id") ?? details.requestId;
@@ -254,6 +260,35 @@ export class HttpClient implements ApiSender {
       );
       await timing.sleep(delay);
       previous = failure;
+    }
+  }
+
+  /** One exchange, through the credentials guard when there is one. */
+  private async attempt(call: ApiCall, payload: string): Promise<RawResponse> {
+    const { guard, timing } = this.options;
+    const timeout = () => Math.max(1, Math.min(timing.requestTimeoutMs, call.deadline - timing.now()));
+    if (guard === undefined) {
+      return this.exchange(call, payload, timeout());
+    }
+    const probe = await guard.admit(`${call.operation}: ${call.method} ${call.url.href}`, call.deadline, timing.now);
+    let answer: Answer | undefined;
+    try {
+      const raw = await this.exchange(call, payload, timeout());
+      if (raw.status === 200) {
+        answer = { status: raw.status };
+      } else {
+        const details = errorDetails(parseBody(raw.text), raw.text);
+        const requestId = headerValue(raw.headers, "x-request-id") ?? details.requestId;
+        answer = {
+          status: raw.status,
+          ...(details.code === undefined ? {} : { code: details.code }),
+          ...(details.message === undefined ? {} : { cloudMessage: details.message }),
+          ...(requestId === undefined ? {} : { requestId }),
+        };
+      }
+      return raw;
+    } finally {
+      guard.settle(probe, { operation: call.operation, method: call.method, url: call.url.href }, answer);
     }
   }
 

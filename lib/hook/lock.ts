@@ -18,7 +18,7 @@ export interface LockContext {
 }
 
 /** The lock directory: private to this user, so that no one else can hold or fake our locks. */
-function lockDir(): string {
+export function lockDir(): string {
   const uid = typeof process.getuid === "function" ? String(process.getuid()) : os.userInfo().username;
   return path.join(os.tmpdir(), `hwc-bindings-locks-${uid}`);
 }
@@ -30,7 +30,7 @@ const UNREADABLE_GRACE_MS = 2000;
  * What stands in the way of taking the lock: its holder (the file's content, to compare before
  * removing it), and whether that holder still runs. Undefined when the file is gone.
  */
-function holderOf(file: string): { readonly content: string; readonly alive: boolean } | undefined {
+export function holderOf(file: string): { readonly content: string; readonly alive: boolean } | undefined {
   let content: string;
   let modifiedMs: number;
   try {
@@ -58,7 +58,7 @@ function holderOf(file: string): { readonly content: string; readonly alive: boo
  * file is never seen empty. (Creating it with O_EXCL and then writing left a moment in which a
  * waiter read no pid, took the holder for dead, and removed a live lock.)
  */
-function tryCreate(file: string): boolean {
+export function tryCreate(file: string): boolean {
   const own = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(own, String(process.pid), { mode: 0o600 });
   try {

@@ -5,11 +5,13 @@
 // bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
 // key and ending with its own summary line, and ends with one line about them all.
 import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
+import { conflictsIn } from "./conflicts";
 import type { HookContext, Outcome } from "./context";
 import { readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
 import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./errors";
-import { DEFAULT_MAX_SOCKETS, HttpClient } from "./http-client";
+import { CredentialGuard, CredentialsRefusedError, describeRefusal, namesProjectOrRegion, type Refusal } from "./guard";
+import { DEFAULT_MAX_SOCKETS, HttpClient, type ApiSender } from "./http-client";
 import { readJob, type BindingJob, type HookJob } from "./input";
 import { Logger, logPrefix, stderrSink, type LogSink } from "./log";
 import { DEFAULT_TIMING, type Timing } from "./timing";
@@ -43,22 +45,29 @@ export async function runHook(
     }
     const credentials = readCredentials(env);
     const { requestTimeoutSeconds, maxRetries } = job.settings;
+    // One connection's bindings share their project and region (readJob checks the project).
+    const { projectId, region } = job.bindings[0].spec;
+    const guard = new CredentialGuard({ credentials, projectId, warn: (message) => logger.info(`warning: ${message}`) });
+    const run: Run = { credentials, timing, projectId, region, refusedEarlier: guard.check() };
+    if (!job.batch && run.refusedEarlier !== undefined) {
+      logger.info(`${job.action} failed after ${logger.elapsed()}: not started: ${refusedEarlierText(run, run.refusedEarlier)}`);
+      return EXIT.failed;
+    }
     client = new HttpClient({
       credentials,
-      // One connection's bindings share their project (readJob checks it).
-      projectId: job.bindings[0].spec.projectId,
+      projectId,
       maxRetries,
       timing: requestTimeoutSeconds === undefined ? timing : { ...timing, requestTimeoutMs: requestTimeoutSeconds * 1000 },
       log: logger,
       maxSockets: job.batch ? Math.max(DEFAULT_MAX_SOCKETS, 2 * job.concurrency) : DEFAULT_MAX_SOCKETS,
       extraCaFile: env[EXTRA_CA_CERTS_ENV],
+      guard,
     });
-    const run: Run = { client, credentials, timing };
     if (!job.batch) {
-      const result = await runBinding(run, job.bindings[0], logger);
-      return result.ok ? EXIT.ok : result.exitCode;
+      const result = await runBinding(run, client, job.bindings[0], logger);
+      return result.ok ? EXIT.ok : "skipped" in result ? EXIT.failed : result.exitCode;
     }
-    return await runBatch(run, job, logger, (key) => new Logger(logPrefix(job.kind, key), log, secrets, timing, timing.now()));
+    return await runBatch(run, client, job, logger, (key) => new Logger(logPrefix(job.kind, key), log, secrets, timing, timing.now()));
   } catch (err) {
     if (err instanceof UsageError) {
       logger.info(`bad input: ${err.message}`);
@@ -74,25 +83,56 @@ export async function runHook(
 
 /** What the bindings of one run share. */
 interface Run {
-  readonly client: HttpClient;
   readonly credentials: Credentials;
   readonly timing: Timing;
+  /** The connection's, for messages about a refusal that names them. */
+  readonly projectId: string;
+  readonly region: string;
+  /** The cloud refused these credentials earlier in this deploy, in another hook. */
+  readonly refusedEarlier: Refusal | undefined;
 }
 
 type Result =
   | { readonly ok: true; readonly changed: boolean }
-  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean };
+  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean }
+  /** Nothing was sent for the binding: the cloud had refused the credentials for another request. */
+  | { readonly ok: false; readonly skipped: Refusal };
 
 /** One binding's whole operation, ending with its summary line under its own prefix. Never rejects. */
-async function runBinding(run: Run, binding: BindingJob, log: Logger): Promise<Result> {
-  const ctx: HookContext = { client: run.client.loggingTo(log), timing: run.timing, log };
+async function runBinding(run: Run, client: HttpClient, binding: BindingJob, log: Logger, batch = false): Promise<Result> {
+  // Calls that the guard let out: a binding stopped by it before any is one not attempted at all.
+  let sent = 0;
+  const sender = client.loggingTo(log);
+  const counting: ApiSender = {
+    send: (call) =>
+      sender.send(call).then(
+        (response) => {
+          sent++;
+          return response;
+        },
+        (err: unknown) => {
+          if (!(err instanceof CredentialsRefusedError)) sent++;
+          throw err;
+        },
+      ),
+  };
+  const ctx: HookContext = { client: counting, timing: run.timing, log };
   try {
     const outcome = await operate(ctx, binding);
     log.info(`${binding.action} done in ${log.elapsed()}: ${outcome.summary}`);
     return { ok: true, changed: outcome.changed };
   } catch (err) {
+    if (err instanceof CredentialsRefusedError && sent === 0) {
+      const code = err.refusal.code ? ` ${err.refusal.code}` : "";
+      log.info(
+        batch
+          ? `${binding.action} not attempted: nothing sent, the cloud refused these credentials (HTTP ${err.refusal.status}${code})`
+          : `${binding.action} failed after ${log.elapsed()}: not started: ${refusedEarlierText(run, err.refusal)}`,
+      );
+      return { ok: false, skipped: err.refusal };
+    }
     if (err instanceof HookError) {
-      log.info(`${binding.action} failed after ${log.elapsed()}: ${err.message}${hint(err, run.credentials)}`);
+      log.info(`${binding.action} failed after ${log.elapsed()}: ${err.message}${hint(err, run)}`);
     } else {
       const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
       log.info(`${binding.action} failed after ${log.elapsed()}: unexpected error: ${message}`);
@@ -100,7 +140,7 @@ async function runBinding(run: Run, binding: BindingJob, log: Logger): Promise<R
     return {
       ok: false,
       exitCode: err instanceof HookError ? err.exitCode : EXIT.failed,
-      credentialsRefused: isCloudError(err, 401),
+      credentialsRefused: isCloudError(err, 401) || err instanceof CredentialsRefusedError,
     };
   }
 }
@@ -113,20 +153,37 @@ function operate(ctx: HookContext, binding: BindingJob): Promise<Outcome> {
 }
 
 /**
- * Every binding is attempted, whatever happens to the others, with one exception: once the cloud
- * refuses the credentials (401), no further binding is started, since each would be refused too,
- * and on the real cloud five bad signatures in a row lock the access key.
+ * Every binding is attempted, whatever happens to the others, with two exceptions. Bindings that
+ * share a NIC, an elastic IP or a port with another (conflicts.ts) fail first, without a request;
+ * the others go on. And once the cloud refuses the credentials (401), no further binding is
+ * started, since each would be refused too, and on the real cloud five bad signatures in a row lock
+ * the access key (the guard of the HttpClient holds back the requests already under way).
  */
-async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key: string) => Logger): Promise<number> {
+async function runBatch(
+  run: Run,
+  client: HttpClient,
+  job: HookJob,
+  logger: Logger,
+  loggerFor: (key: string) => Logger,
+): Promise<number> {
   const { timing } = run;
   const total = job.bindings.length;
   const failed: number[] = [];
   let bound = 0;
   let alreadyBound = 0;
-  let started = 0;
   let finished = 0;
   let credentialsRefused = false;
+  let refusedElsewhere: Refusal | undefined = run.refusedEarlier;
   let lastProgressAt = timing.now();
+
+  const conflicts = conflictsIn(job.bindings);
+  for (const [index, message] of [...conflicts].sort(([a], [b]) => a - b)) {
+    loggerFor(job.bindings[index].key).info(`${job.action} failed after ${logger.elapsed()}: ${message}`);
+    failed.push(index);
+    finished++;
+  }
+  const queue = refusedElsewhere !== undefined ? [] : job.bindings.map((_, i) => i).filter((i) => !conflicts.has(i));
+  let started = 0;
   // Each binding starts in an event-loop turn of its own, after the one before it started: its
   // requests then leave at once, while the next binding builds its own. Started all in one turn,
   // the first round's requests would all wait until the last of them was built (about a millisecond
@@ -137,12 +194,17 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
     for (;;) {
       turn = turn.then(nextTurn);
       await turn;
-      if (started >= total || credentialsRefused) {
+      if (started >= queue.length || credentialsRefused || refusedElsewhere !== undefined) {
         return;
       }
-      const index = started++;
+      const index = queue[started++];
       const binding = job.bindings[index];
-      const result = await runBinding(run, binding, loggerFor(binding.key));
+      const result = await runBinding(run, client, binding, loggerFor(binding.key), true);
+      if ("skipped" in result) {
+        // Not sent: counted with the bindings not attempted.
+        if (!credentialsRefused) refusedElsewhere ??= result.skipped;
+        continue;
+      }
       finished++;
       if (!result.ok) {
         failed.push(index);
@@ -161,7 +223,7 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(job.concurrency, total) }, worker));
+  await Promise.all(Array.from({ length: Math.min(job.concurrency, queue.length) }, worker));
 
   const succeeded = [bound > 0 ? `${bound} bound` : "", alreadyBound > 0 ? `${alreadyBound} already bound` : ""]
     .filter((part) => part !== "")
@@ -178,14 +240,18 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
       ? `${keys.slice(0, FAILED_KEYS_SHOWN).join(", ")} and ${keys.length - FAILED_KEYS_SHOWN} more`
       : keys.join(", ");
   const notAttempted = total - finished;
+  const why =
+    refusedElsewhere !== undefined && !credentialsRefused
+      ? refusedEarlierText(run, refusedElsewhere)
+      : "the cloud refused the credentials (HTTP 401), and would refuse them for every other binding too (on the " +
+        "real cloud, five bad signatures in a row lock the access key)";
   logger.info(
-    `${job.action} failed after ${logger.elapsed()}: ${failed.length} of ${plural(total, "binding")} failed: ${named} ` +
-      `(see their lines above)` +
+    `${job.action} failed after ${logger.elapsed()}: ` +
+      (failed.length === 0
+        ? `${plural(total, "binding")}`
+        : `${failed.length} of ${plural(total, "binding")} failed: ${named} (see their lines above)`) +
       (succeeded === "" ? "" : `; ${succeeded}`) +
-      (notAttempted === 0
-        ? ""
-        : `; ${notAttempted} not attempted: the cloud refused the credentials (HTTP 401), and would refuse them ` +
-          `for every other binding too (on the real cloud, five bad signatures in a row lock the access key)`),
+      (notAttempted === 0 ? "" : `; ${notAttempted} not attempted: ${why}`),
   );
   return EXIT.failed;
 }
@@ -194,22 +260,46 @@ function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/** Why a hook or binding was not started: another hook of this deploy had its credentials refused. */
+function refusedEarlierText(run: Run, refusal: Refusal): string {
+  return `the cloud refused these credentials earlier in this deploy: ${describeRefusal(refusal)}${hintFor(refusal, run)}`;
+}
+
 /** What to do about a refusal that no retry can cure: the user must act on the credentials. */
-export function hint(err: HookError, credentials: Credentials): string {
-  if (!(err instanceof CloudApiError)) {
-    return "";
-  }
-  if (err.status === 401) {
-    const what =
-      credentials.kind === "token"
-        ? "HW_AUTH_TOKEN (an IAM token expires after 24 hours)"
-        : "HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN, which expires, for temporary credentials), and the clock of this machine (a signature more than 15 minutes off is refused)";
+/** What to do about a refusal no retry can cure; exported for `hwc-bindings drift`. */
+export function hint(err: HookError, run: Pick<Run, "credentials" | "projectId" | "region">): string {
+  return err instanceof CloudApiError || err instanceof CredentialsRefusedError ? hintFor(err, run) : "";
+}
+
+function hintFor(
+  refusal: { status: number; code?: string; cloudMessage?: string },
+  run: Pick<Run, "credentials" | "projectId" | "region">,
+): string {
+  const { credentials, projectId, region } = run;
+  const what =
+    credentials.kind === "token"
+      ? "HW_AUTH_TOKEN (an IAM token expires after 24 hours)"
+      : "HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN, which expires, for temporary credentials), and the clock of this machine (a signature more than 15 minutes off is refused)";
+  // The cloud names the project or region when it is the connection's projectId or region that
+  // does not match the credentials: a typo there looks like bad credentials otherwise.
+  const scoped =
+    namesProjectOrRegion(refusal.cloudMessage) && (refusal.status === 401 || refusal.status === 403 || refusal.code === "VPC.0007");
+  const checkScope =
+    `check the connection's projectId (${projectId}) and region (${region}): the project must be the one of that ` +
+    "region, in the account these credentials belong to";
+  if (refusal.status === 401) {
     return (
-      `. The cloud did not accept the credentials: check ${what} in the environment that runs Terraform. ` +
+      (scoped
+        ? `. The cloud did not accept the credentials for this project or region: ${checkScope}; if both are right, check ${what}`
+        : `. The cloud did not accept the credentials: check ${what}`) +
+      " in the environment that runs Terraform. " +
       "Not retried: on the real cloud, five bad signatures in a row lock the access key for 5 minutes."
     );
   }
-  if (err.status === 403) {
+  if (scoped) {
+    return `. The cloud refused the request for this project or region: ${checkScope}.`;
+  }
+  if (refusal.status === 403) {
     return ". The cloud refused the operation for these credentials: check that their IAM user may do it in this project and region.";
   }
   return "";

@@ -10,8 +10,9 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { Lazy, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
+import { HookEngine, hookEngine } from "./hook-engine";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
 import { HookSettings } from "./hook/types";
 import { isUnresolved } from "./validation";
@@ -23,12 +24,16 @@ export interface HookEntry<Spec> {
 
 export class HookResource<Spec extends object> {
   /** The per-binding instances, with the destroy provisioner. */
-  readonly resource: DataResource;
+  readonly resource: TerraformResource;
   /** The one instance that binds them all. */
-  readonly createResource: DataResource;
+  readonly createResource: TerraformResource;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
-  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings) {
+  /**
+   * `engine` builds the resources (terraform_data or null_resource, see lib/hook-engine.ts);
+   * terraform_data when not given.
+   */
+  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings, engine: HookEngine = hookEngine(scope, scope.node.path, "terraform_data")) {
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
@@ -47,9 +52,9 @@ export class HookResource<Spec extends object> {
     // through input, because a destroy provisioner may refer to nothing but self.
     const literal = Object.values(settings).some(isUnresolved) ? undefined : JSON.stringify(settings);
     const input = literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {};
-    this.resource = new DataResource(scope, id, {
+    this.resource = engine.instance(scope, id, {
       forEach: each,
-      triggersReplace: each.value,
+      identity: { spec: "each.value" },
       ...input,
       provisioners: [
         {
@@ -60,7 +65,7 @@ export class HookResource<Spec extends object> {
             [HOOK_ENV.action]: "destroy",
             [HOOK_ENV.kind]: kind,
             [HOOK_ENV.key]: each.key,
-            [HOOK_ENV.spec]: `\${jsonencode(self.triggers_replace)}`,
+            [HOOK_ENV.spec]: engine.selfSpecJson,
             [HOOK_ENV.settings]: literal === undefined ? `\${jsonencode(self.input)}` : escapeTemplate(literal),
           },
         },
@@ -74,14 +79,14 @@ export class HookResource<Spec extends object> {
     const chunks =
       `{ for i in range(ceil(${count} / ${SPECS_PER_VARIABLE})) : "${SPECS_VARIABLE_PREFIX}\${i}" => ` +
       `jsonencode({ for k in slice(keys(${instances}), i * ${SPECS_PER_VARIABLE}, min(${count}, (i + 1) * ${SPECS_PER_VARIABLE})) : ` +
-      `k => ${instances}[k].triggers_replace }) }`;
+      `k => ${engine.specOf(`${instances}[k]`)} }) }`;
     const fixed =
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
       `${HOOK_ENV.settings} = ${literal === undefined ? "jsonencode(self.input)" : escapeTemplate(JSON.stringify(literal))} }`;
-    this.createResource = new DataResource(scope, `${id}-create`, {
+    this.createResource = engine.instance(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
-      triggersReplace: Token.asAnyMap(`\${{ for k, instance in ${instances} : k => instance.id }}`),
+      identity: { strings: Token.asStringMap(`\${{ for k, instance in ${instances} : k => instance.id }}`) },
       ...input,
       provisioners: [
         {
@@ -108,12 +113,12 @@ export class HookResource<Spec extends object> {
 
   /** The Terraform address of one binding's instance, for `terraform apply -replace=...` and state commands. */
   addressOf(key: string): string {
-    return `terraform_data.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
+    return `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
   }
 
   /** The Terraform address of the instance whose create hook binds all bindings of this kind. */
   get createAddress(): string {
-    return `terraform_data.${this.createResource.friendlyUniqueId}[0]`;
+    return `${this.createResource.terraformResourceType}.${this.createResource.friendlyUniqueId}[0]`;
   }
 }
 

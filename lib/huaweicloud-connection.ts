@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
+import { HOOK_RESOURCE_TYPES, HookResourceType, hookEngine } from "./hook-engine";
 import { HookResource } from "./hook-resource";
 import { MAX_CONCURRENCY } from "./hook/constants";
 import { EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
@@ -71,6 +72,15 @@ export interface HuaweiCloudConnectionConfig {
    * @default 10
    */
   readonly concurrency?: number;
+  /**
+   * The Terraform resource type the hooks are built on. "terraform_data" is built into Terraform
+   * (>= 1.4) and needs no provider. "null_resource" builds the same hooks on `null_resource` of the
+   * hashicorp/null provider, through the `@cdktf/provider-null` package (install it; there is no
+   * build of it for CDK Terrain). With null_resource every setting must be known at synth time: a
+   * null_resource keeps nothing but its triggers, whose change replaces it (unbind, bind again).
+   * @default "terraform_data"
+   */
+  readonly hookResource?: HookResourceType;
 }
 
 /**
@@ -113,6 +123,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly maxRetries: number;
   readonly requestTimeoutSeconds?: number;
   readonly concurrency?: number;
+  readonly hookResource: HookResourceType;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -159,6 +170,11 @@ export class HuaweiCloudConnection extends Construct {
       checkPositiveInteger(name, path, "concurrency", concurrency, MAX_CONCURRENCY, "Leave concurrency unset (10) unless the cloud throttles you (lower it) or you bind hundreds of bindings at once (raise it).");
     }
 
+    const hookResource = config.hookResource ?? "terraform_data";
+    if (!(HOOK_RESOURCE_TYPES as readonly unknown[]).includes(hookResource)) {
+      throw invalidValue(name, path, "hookResource", HOOK_RESOURCE_TYPES.map((t) => `"${t}"`).join(" or "), hookResource, 'Leave hookResource unset for terraform_data, which needs no provider.');
+    }
+
     this.region = region;
     this.projectId = projectId;
     this.ecsEndpoint = ecsEndpoint;
@@ -168,6 +184,7 @@ export class HuaweiCloudConnection extends Construct {
     this.maxRetries = maxRetries;
     this.requestTimeoutSeconds = requestTimeoutSeconds;
     this.concurrency = concurrency;
+    this.hookResource = hookResource;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -179,8 +196,33 @@ export class HuaweiCloudConnection extends Construct {
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
     };
-    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
-    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
+    if (hookResource === "null_resource") {
+      // terraform_data keeps settings that hold references in its input, which a destroy
+      // provisioner can read and which changes in place; null_resource has no such attribute.
+      const fields: Record<keyof HookSettings, string> = {
+        ecsEndpoint: "endpoints.ecs",
+        vpcEndpoint: "endpoints.vpc",
+        createTimeoutSeconds: "createTimeoutSeconds",
+        deleteTimeoutSeconds: "deleteTimeoutSeconds",
+        maxRetries: "maxRetries",
+        requestTimeoutSeconds: "requestTimeoutSeconds",
+        concurrency: "concurrency",
+      };
+      for (const [key, value] of Object.entries(settings) as [keyof HookSettings, unknown][]) {
+        if (!isUnresolved(value)) continue;
+        throw invalidValue(
+          name,
+          path,
+          fields[key],
+          'known at synth time with hookResource "null_resource" (a null_resource keeps nothing but its triggers, and a change of those unbinds and binds again)',
+          value,
+          `Give ${fields[key]} a literal value (read it from the environment at synth time, for example), or leave hookResource unset: terraform_data keeps such a setting in its input and applies a change without re-binding.`,
+        );
+      }
+    }
+    const engine = hookEngine(this, path, hookResource);
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, engine);
+    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings, engine);
   }
 }
 

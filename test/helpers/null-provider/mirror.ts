@@ -39,15 +39,28 @@ export function nullProviderMirror(): NullProviderMirror {
   const real = process.env[REAL_MIRROR_ENV]?.trim();
   const mirrorDir = real ? path.resolve(real) : path.join(base, "mirror");
   if (!real) buildDouble(base, mirrorDir);
+  return { double: !real, mirrorDir, cliConfigFile: cliConfig(base, mirrorDir) };
+}
+
+/** A mirror of the double whatever the environment says, and the provider's executable in it. */
+export function doubleMirror(): NullProviderMirror & { executable: string } {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-null-provider-"));
+  const mirrorDir = path.join(base, "mirror");
+  const executable = buildDouble(base, mirrorDir);
+  return { double: true, mirrorDir, cliConfigFile: cliConfig(base, mirrorDir), executable };
+}
+
+function cliConfig(base: string, mirrorDir: string): string {
   const cliConfigFile = path.join(base, "terraformrc");
   fs.writeFileSync(
     cliConfigFile,
     `provider_installation {\n  filesystem_mirror {\n    path    = ${JSON.stringify(mirrorDir)}\n    include = ["registry.terraform.io/hashicorp/null"]\n  }\n}\n`,
   );
-  return { double: !real, mirrorDir, cliConfigFile };
+  return cliConfigFile;
 }
 
-function buildDouble(base: string, mirrorDir: string): void {
+/** Returns the path of the provider executable. */
+function buildDouble(base: string, mirrorDir: string): string {
   // The double's code, compiled from TypeScript as Terraform will run it: plain node, no loader.
   const code = path.join(base, "double");
   fs.mkdirSync(code);
@@ -86,4 +99,5 @@ function buildDouble(base: string, mirrorDir: string): void {
     `#!/bin/sh\nNODE_PATH=${quote(path.join(ROOT, "node_modules"))} exec ${quote(process.execPath)} ${quote(path.join(code, "server.js"))} "$@"\n`,
     { mode: 0o755 },
   );
+  return executable;
 }

@@ -3,7 +3,7 @@
 // test/helpers/null-provider/server.ts, or the real provider when HWC_BINDINGS_NULL_PROVIDER_MIRROR
 // names a mirror that holds it. The same steps as test/e2e-lifecycle.test.ts: deploy, move an
 // elastic IP, remove constructs (their destroy hooks unbind, reading the spec back from
-// triggers.spec), destroy.
+// triggers.spec), destroy; and a deployed stack switched from terraform_data to null_resource.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator } from "../lib";
@@ -144,5 +144,43 @@ describe("end to end on null_resource", () => {
       expect(applied.filter((e) => e.action === "update")).toHaveLength(0);
       expect(log.filter((e) => e.rpc === "PlanResourceChange" && e.action === "replace").length).toBeGreaterThanOrEqual(2 + 2);
     }
+  });
+
+  test("a deployed stack switched from terraform_data to null_resource keeps its bindings, and unbinds on null_resource after", async () => {
+    const ws = emulatorWorkspace("switched", emulator, { TF_CLI_CONFIG_FILE: mirror.cliConfigFile });
+    const declared: Declared = {
+      vips: [{ name: "vip", nic: 0, vip: "10.1.0.100" }],
+      eips: [
+        { name: "eip-0", eip: 0, port: 0 },
+        { name: "eip-1", eip: 1, port: 1 },
+      ],
+    };
+    ws.synth(declare(emulator, declared));
+    await ws.init();
+    await applyOk(ws);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+
+    // The terraform_data blocks leave the configuration, so Terraform deletes their instances
+    // without their destroy hooks (a destroy provisioner runs only from a block still configured):
+    // nothing is unbound, and the null_resource create hooks find every binding bound.
+    const bindings = bindingsIn(ws.synth(declare(emulator, declared, { hookResource: "null_resource" })));
+    await ws.init();
+    const before = emulator.requests().length;
+    const switched = await applyOk(ws);
+    expect(switched.stdout).toMatch(/5 added, 0 changed, 5 destroyed/);
+    expect(hookProcesses(switched).sort()).toEqual([bindings["vip"].createAddress, bindings["eip-0"].createAddress].sort());
+    expect(output(switched)).toMatch(createDone("virtual-ip", "1 binding: 1 already bound"));
+    expect(output(switched)).toMatch(createDone("eip", "2 bindings: 2 already bound"));
+    expect(writes(emulator, before)).toEqual([]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
+
+    // From then on the null_resource instances unbind.
+    const removed: Declared = { ...declared, eips: [declared.eips[0]] };
+    ws.synth(declare(emulator, removed, { hookResource: "null_resource" }));
+    const remove = await applyOk(ws);
+    expect(hookProcesses(remove)).toEqual([bindings["eip-1"].resourceAddress, bindings["eip-0"].createAddress]);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected(removed));
+    expect((await ws.destroy()).code).toBe(0);
+    expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
   });
 });

@@ -1,4 +1,5 @@
-// Two terraform_data per binding kind and connection (DESIGN.md facts 1-4):
+// Two hook resources per binding kind and connection, terraform_data or null_resource as the
+// connection chooses (built by lib/hook-engine.ts):
 // - `<id>`: for_each over the bindings' specs, one instance per binding, with the destroy
 //   provisioner. Bindings add themselves to the map; removing a construct removes its key, and
 //   Terraform runs the destroy provisioner of that instance with its stored values.

@@ -1,4 +1,5 @@
-// Two terraform_data per binding kind and connection (DESIGN.md facts 1-4):
+// Two hook resources per binding kind and connection, terraform_data or null_resource as the
+// connection chooses (built by lib/hook-engine.ts):
 // - `<id>`: for_each over the bindings' specs, one instance per binding, with the destroy
 //   provisioner. Bindings add themselves to the map; removing a construct removes its key, and
 //   Terraform runs the destroy provisioner of that instance with its stored values.
@@ -10,8 +11,9 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { DataResource, Fn, Lazy, ref, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { Fn, Lazy, ref, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
+import { HookEngine, hookEngine } from "./hook-engine";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
 import { HookSettings } from "./hook/types";
 import { isUnresolved } from "./validation";
@@ -29,12 +31,24 @@ export interface HookEntry<Spec> {
 
 export class HookResource<Spec extends object> {
   /** The per-binding instances, with the destroy provisioner. */
-  readonly resource: DataResource;
+  readonly resource: TerraformResource;
   /** The one instance that binds them all. */
-  readonly createResource: DataResource;
+  readonly createResource: TerraformResource;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
-  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings, options: readonly string[] = []) {
+  /**
+   * `options`: the names of the per-binding options of this kind (see HookEntry.options). `engine`
+   * builds the resources (terraform_data or null_resource, see lib/hook-engine.ts); terraform_data
+   * when not given.
+   */
+  constructor(
+    scope: Construct,
+    id: string,
+    kind: BindingKind,
+    settings: HookSettings,
+    options: readonly string[] = [],
+    engine: HookEngine = hookEngine(scope, scope.node.path, "terraform_data"),
+  ) {
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
@@ -52,18 +66,29 @@ export class HookResource<Spec extends object> {
     // included, with no change to plan. Only settings that hold references (a variable's value) go
     // through input, because a destroy provisioner may refer to nothing but self.
     const literal = Object.values(settings).some(isUnresolved) ? undefined : JSON.stringify(settings);
-    const perBinding = options.length > 0 ? this.optionsInput(scope, id, kind, options, literal === undefined ? settings : undefined) : undefined;
+    // Options live in terraform_data's input (a change updates it in place); null_resource has no
+    // input, so there they are kept in its triggers (a change there re-binds).
+    const optionsLocal = options.length > 0 ? this.optionsLocal(scope, id, kind, options) : undefined;
+    const perBinding =
+      optionsLocal !== undefined && engine.resourceType === "terraform_data"
+        ? optionsInput(optionsLocal, options, literal === undefined ? settings : undefined)
+        : undefined;
+    // Under null_resource, only while some binding sets an option: otherwise its JSON is as before.
+    const inTriggers = (): boolean =>
+      optionsLocal !== undefined &&
+      perBinding === undefined &&
+      [...this.entries.values()].some((entry) => Object.keys(pick(entry.options, options)).length > 0);
     const input =
       perBinding !== undefined
         ? { input: perBinding.input }
         : literal === undefined
           ? { input: settings as unknown as { [key: string]: unknown } }
           : {};
-    /** The spec object a hook gets: the identity, plus the options of the instance's input. */
-    const specOf = (instance: string) => (perBinding === undefined ? `${instance}.triggers_replace` : perBinding.spec(instance));
-    this.resource = new DataResource(scope, id, {
+    /** The spec object a hook gets: the identity, plus the binding's options. */
+    const specOf = (instance: string) => (perBinding === undefined ? engine.specOf(instance, inTriggers()) : perBinding.spec(instance));
+    this.resource = engine.instance(scope, id, {
       forEach: each,
-      triggersReplace: each.value,
+      identity: { spec: "each.value", ...(optionsLocal === undefined ? {} : { options: { expression: `try(${optionsLocal}, {})`, used: inTriggers } }) },
       ...input,
       provisioners: [
         {
@@ -74,7 +99,9 @@ export class HookResource<Spec extends object> {
             [HOOK_ENV.action]: "destroy",
             [HOOK_ENV.kind]: kind,
             [HOOK_ENV.key]: each.key,
-            [HOOK_ENV.spec]: `\${jsonencode(${specOf("self")})}`,
+            [HOOK_ENV.spec]: Lazy.stringValue({
+              produce: () => (perBinding === undefined && !inTriggers() ? engine.selfSpecJson : `\${jsonencode(${specOf("self")})}`),
+            }),
             [HOOK_ENV.settings]: literal === undefined ? `\${jsonencode(self.input)}` : escapeTemplate(literal),
           },
         },
@@ -85,7 +112,7 @@ export class HookResource<Spec extends object> {
     const count = `length(${instances})`;
     // The specs in chunks of SPECS_PER_VARIABLE, in key order (keys() sorts): one environment
     // string may not exceed 128 KiB on Linux.
-    const chunks =
+    const chunks = () =>
       `{ for i in range(ceil(${count} / ${SPECS_PER_VARIABLE})) : "${SPECS_VARIABLE_PREFIX}\${i}" => ` +
       `jsonencode({ for k in slice(keys(${instances}), i * ${SPECS_PER_VARIABLE}, min(${count}, (i + 1) * ${SPECS_PER_VARIABLE})) : ` +
       `k => ${specOf(`${instances}[k]`)} }) }`;
@@ -93,34 +120,23 @@ export class HookResource<Spec extends object> {
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
       `${HOOK_ENV.settings} = ${literal === undefined ? "jsonencode(self.input)" : escapeTemplate(JSON.stringify(literal))} }`;
-    this.createResource = new DataResource(scope, `${id}-create`, {
+    this.createResource = engine.instance(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
-      triggersReplace: Token.asAnyMap(`\${{ for k, instance in ${instances} : k => instance.id }}`),
+      identity: { strings: Token.asStringMap(`\${{ for k, instance in ${instances} : k => instance.id }}`) },
       ...(literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {}),
       provisioners: [
         {
           type: "local-exec",
           command,
           // A map built by an expression: the chunk variables depend on the number of bindings.
-          environment: Token.asStringMap(`\${merge(${fixed}, ${chunks})}`),
+          environment: Token.asStringMap(Lazy.stringValue({ produce: () => `\${merge(${fixed}, ${chunks()})}` })),
         },
       ],
     });
   }
 
-  /**
-   * The per-binding options: a local `{ key: { name: value } }` of the bindings that set any, the
-   * instances' input (that object, or null; merged into the settings when those go through input
-   * too), and the expression that merges an instance's options into its spec. An instance without
-   * options keeps the input it had before options existed.
-   */
-  private optionsInput(
-    scope: Construct,
-    id: string,
-    kind: BindingKind,
-    names: readonly string[],
-    settingsInput: HookSettings | undefined,
-  ): { input: { [key: string]: unknown }; spec: (instance: string) => string } {
+  /** The local `{ key: { name: value } }` of the bindings that set any option: an expression for `each.key`'s. */
+  private optionsLocal(scope: Construct, id: string, kind: BindingKind, names: readonly string[]): string {
     const local = new TerraformLocal(
       scope,
       `${id}-options`,
@@ -136,16 +152,7 @@ export class HookResource<Spec extends object> {
         { displayHint: `${kind} binding options` },
       ),
     );
-    const mine = `local.${local.friendlyUniqueId}[each.key]`;
-    const input =
-      settingsInput === undefined
-        ? Token.asAnyMap(`\${try(${mine}, null)}`)
-        : Token.asAnyMap(Fn.merge([settingsInput, ref(`try(${mine}, {})`)]));
-    return {
-      input,
-      spec: (instance) =>
-        `merge(${instance}.triggers_replace, ${names.map((n) => `try({ ${n} = ${instance}.input.${n} }, {})`).join(", ")})`,
-    };
+    return `local.${local.friendlyUniqueId}[each.key]`;
   }
 
   get size(): number {
@@ -162,13 +169,34 @@ export class HookResource<Spec extends object> {
 
   /** The Terraform address of one binding's instance, for `terraform apply -replace=...` and state commands. */
   addressOf(key: string): string {
-    return `terraform_data.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
+    return `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
   }
 
   /** The Terraform address of the instance whose create hook binds all bindings of this kind. */
   get createAddress(): string {
-    return `terraform_data.${this.createResource.friendlyUniqueId}[0]`;
+    return `${this.createResource.terraformResourceType}.${this.createResource.friendlyUniqueId}[0]`;
   }
+}
+
+/**
+ * terraform_data's per-binding options: the instances' input (the options object, or null; merged
+ * into the settings when those go through input too), and the expression that merges an instance's
+ * options into its spec. An instance without options keeps the input it had before options existed.
+ */
+function optionsInput(
+  mine: string,
+  names: readonly string[],
+  settingsInput: HookSettings | undefined,
+): { input: { [key: string]: unknown }; spec: (instance: string) => string } {
+  const input =
+    settingsInput === undefined
+      ? Token.asAnyMap(`\${try(${mine}, null)}`)
+      : Token.asAnyMap(Fn.merge([settingsInput, ref(`try(${mine}, {})`)]));
+  return {
+    input,
+    spec: (instance) =>
+      `merge(${instance}.triggers_replace, ${names.map((n) => `try({ ${n} = ${instance}.input.${n} }, {})`).join(", ")})`,
+  };
 }
 
 function pick(options: Readonly<Record<string, string>> | undefined, names: readonly string[]): Record<string, string> {

@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
+import { HOOK_RESOURCE_TYPES, HookResourceType, hookEngine } from "./hook-engine";
 import { HookResource } from "./hook-resource";
 import { BINDING_OPTIONS, MAX_CONCURRENCY } from "./hook/constants";
 import { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./hook/types";
@@ -80,6 +81,15 @@ export interface HuaweiCloudConnectionConfig {
    * @default "ecs"
    */
   readonly virtualIpApi?: VirtualIpApi;
+  /**
+   * The Terraform resource type the hooks are built on. "terraform_data" is built into Terraform
+   * (>= 1.4) and needs no provider. "null_resource" builds the same hooks on `null_resource` of the
+   * hashicorp/null provider, through the `@cdktf/provider-null` package (install it; there is no
+   * build of it for CDK Terrain). With null_resource every setting must be known at synth time: a
+   * null_resource keeps nothing but its triggers, whose change replaces it (unbind, bind again).
+   * @default "terraform_data"
+   */
+  readonly hookResource?: HookResourceType;
 }
 
 /**
@@ -124,6 +134,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly concurrency?: number;
   /** The API of this connection's VirtualIpBindings that do not set their own. */
   readonly virtualIpApi: VirtualIpApi;
+  readonly hookResource: HookResourceType;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -172,6 +183,10 @@ export class HuaweiCloudConnection extends Construct {
 
     const virtualIpApi = config.virtualIpApi ?? "ecs";
     checkVirtualIpApi(name, path, "virtualIpApi", virtualIpApi);
+    const hookResource = config.hookResource ?? "terraform_data";
+    if (!(HOOK_RESOURCE_TYPES as readonly unknown[]).includes(hookResource)) {
+      throw invalidValue(name, path, "hookResource", HOOK_RESOURCE_TYPES.map((t) => `"${t}"`).join(" or "), hookResource, 'Leave hookResource unset for terraform_data, which needs no provider.');
+    }
 
     this.region = region;
     this.projectId = projectId;
@@ -183,6 +198,7 @@ export class HuaweiCloudConnection extends Construct {
     this.requestTimeoutSeconds = requestTimeoutSeconds;
     this.concurrency = concurrency;
     this.virtualIpApi = virtualIpApi;
+    this.hookResource = hookResource;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -194,8 +210,33 @@ export class HuaweiCloudConnection extends Construct {
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
     };
-    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, BINDING_OPTIONS);
-    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
+    if (hookResource === "null_resource") {
+      // terraform_data keeps settings that hold references in its input, which a destroy
+      // provisioner can read and which changes in place; null_resource has no such attribute.
+      const fields: Record<keyof HookSettings, string> = {
+        ecsEndpoint: "endpoints.ecs",
+        vpcEndpoint: "endpoints.vpc",
+        createTimeoutSeconds: "createTimeoutSeconds",
+        deleteTimeoutSeconds: "deleteTimeoutSeconds",
+        maxRetries: "maxRetries",
+        requestTimeoutSeconds: "requestTimeoutSeconds",
+        concurrency: "concurrency",
+      };
+      for (const [key, value] of Object.entries(settings) as [keyof HookSettings, unknown][]) {
+        if (!isUnresolved(value)) continue;
+        throw invalidValue(
+          name,
+          path,
+          fields[key],
+          'known at synth time with hookResource "null_resource" (a null_resource keeps nothing but its triggers, and a change of those unbinds and binds again)',
+          value,
+          `Give ${fields[key]} a literal value (read it from the environment at synth time, for example), or leave hookResource unset: terraform_data keeps such a setting in its input and applies a change without re-binding.`,
+        );
+      }
+    }
+    const engine = hookEngine(this, path, hookResource);
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, BINDING_OPTIONS, engine);
+    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings, [], engine);
   }
 }
 

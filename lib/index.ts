@@ -3,6 +3,7 @@ export * from "./virtual-ip-binding";
 export * from "./eip-association";
 export type { BindingBaseConfig } from "./binding-support";
 export { BindingConfigError } from "./errors";
+export type { HookResourceType } from "./hook-engine";
 export {
   startEmulator,
   DEFAULT_ACCESS_KEY,

@@ -9,7 +9,10 @@ export const HOOK_ENV = {
   kind: "HWC_BINDINGS_KIND",
   /** One binding (a destroy, or a create of one): the for_each key of the instance, for log lines. */
   key: "HWC_BINDINGS_KEY",
-  /** One binding: jsonencode(self.triggers_replace), its identity (see VirtualIpSpec / EipSpec). */
+  /**
+   * One binding: its identity as JSON (see VirtualIpSpec / EipSpec): jsonencode(self.triggers_replace)
+   * on terraform_data, self.triggers.spec on null_resource.
+   */
   spec: "HWC_BINDINGS_SPEC",
   /**
    * A create of all bindings of a kind (what the provisioners run): how many there are, as a

@@ -27,13 +27,14 @@ export function stackWithConnection(config: HuaweiCloudConnectionConfig = {}): {
 }
 
 /**
- * The synthesized per-binding terraform_data resources of a stack (those with for_each), by
- * logical ID, with each `for_each` (a reference to a local) replaced by the map it refers to.
+ * The synthesized per-binding hook resources of a stack (those with for_each), by logical ID, with
+ * each `for_each` (a reference to a local) replaced by the map it refers to. `type` is the
+ * connection's hookResource.
  */
-export function hookResources(stack: TerraformStack): Record<string, any> {
+export function hookResources(stack: TerraformStack, type = "terraform_data"): Record<string, any> {
   const json = JSON.parse(Testing.synth(stack, true));
   const resources: Record<string, any> = {};
-  for (const [id, resource] of Object.entries<any>(json.resource?.terraform_data ?? {})) {
+  for (const [id, resource] of Object.entries<any>(json.resource?.[type] ?? {})) {
     if (resource.for_each === undefined) continue;
     const local = /^\$\{local\.([^}]+)\}$/.exec(resource.for_each);
     if (!local) throw new Error(`for_each is not a local reference: ${JSON.stringify(resource.for_each)}`);
@@ -43,17 +44,17 @@ export function hookResources(stack: TerraformStack): Record<string, any> {
 }
 
 /** The per-binding hook resource of one kind ("virtual-ip-bindings" or "eip-associations"). */
-export function hookOf(stack: TerraformStack, kind: string): any {
-  const resources = hookResources(stack);
+export function hookOf(stack: TerraformStack, kind: string, type = "terraform_data"): any {
+  const resources = hookResources(stack, type);
   const id = Object.keys(resources).find((k) => k.includes(kind.replace(/-/g, "_")) || k.includes(kind));
-  if (!id) throw new Error(`no terraform_data for ${kind} in ${Object.keys(resources).join(", ")}`);
+  if (!id) throw new Error(`no ${type} for ${kind} in ${Object.keys(resources).join(", ")}`);
   return resources[id];
 }
 
 /** The logical ID and synthesized body of the create-all resource of one kind. */
-export function createHookOf(stack: TerraformStack, kind: string): { id: string; resource: any } {
+export function createHookOf(stack: TerraformStack, kind: string, type = "terraform_data"): { id: string; resource: any } {
   const json = JSON.parse(Testing.synth(stack, true));
-  const all: Record<string, any> = json.resource?.terraform_data ?? {};
+  const all: Record<string, any> = json.resource?.[type] ?? {};
   const id = Object.keys(all).find((k) => k.includes(`${kind}-create`));
   if (!id) throw new Error(`no create resource for ${kind} in ${Object.keys(all).join(", ")}`);
   return { id, resource: all[id] };

@@ -117,7 +117,7 @@ export function newWorkspace(stackName: string, env: NodeJS.ProcessEnv): Terrafo
   });
 }
 
-/** A workspace whose Terraform, and so whose hooks, sign with an emulator's AK/SK. */
-export function emulatorWorkspace(stackName: string, emulator: { accessKey: string; secretKey: string }): TerraformWorkspace {
-  return newWorkspace(stackName, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey });
+/** A workspace whose Terraform, and so whose hooks, sign with an emulator's AK/SK; `env` adds to its environment. */
+export function emulatorWorkspace(stackName: string, emulator: { accessKey: string; secretKey: string }, env: NodeJS.ProcessEnv = {}): TerraformWorkspace {
+  return newWorkspace(stackName, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey, ...env });
 }

@@ -1,0 +1,207 @@
+// The resource type the hooks live on. lib/hook-resource.ts lays out the hook resources (one
+// instance per binding with the destroy provisioner, one create instance that binds them all); this
+// file builds "a hook resource" of the connection's chosen type:
+// - terraform_data (the default): built into Terraform >= 1.4, no provider to download. The
+//   binding's spec is its triggers_replace, kept as the object it is.
+// - null_resource, from @cdktf/provider-null (provider hashicorp/null): its only argument is
+//   `triggers`, a map of strings whose change replaces the instance, and it has no input. The spec
+//   is kept as one JSON string under triggers["spec"], and the hooks get the same JSON text either
+//   way (jsonencode sorts object keys, and jsondecode + jsonencode gives back the same text).
+import * as path from "node:path";
+import { Construct } from "constructs";
+import {
+  DataResource,
+  ITerraformIterator,
+  LocalExecProvisioner,
+  TerraformProvider,
+  TerraformResource,
+  Lazy,
+  TerraformStack,
+  Token,
+} from "cdktf";
+import { BindingConfigError } from "./errors";
+
+/** The Terraform resource type the hooks are built on. */
+export type HookResourceType = "terraform_data" | "null_resource";
+export const HOOK_RESOURCE_TYPES: readonly HookResourceType[] = ["terraform_data", "null_resource"];
+
+/** The key of null_resource's triggers that holds a binding's spec as JSON. */
+export const NULL_SPEC_TRIGGER = "spec";
+/** The key of null_resource's triggers that holds a binding's options (a virtual IP's api) as JSON. */
+export const NULL_OPTIONS_TRIGGER = "options";
+
+/** The npm package of the null_resource engine, and the version range that matches cdktf 0.21. */
+export const PROVIDER_NULL_PACKAGE = "@cdktf/provider-null";
+const PROVIDER_NULL_RANGE = "^11";
+
+export interface HookInstanceConfig {
+  readonly forEach?: ITerraformIterator;
+  readonly count?: number;
+  /**
+   * What replaces the instance when it changes: `spec`, an HCL expression (without "${}") whose
+   * value is a binding's spec object, or `strings`, a map of strings.
+   */
+  readonly identity:
+    | {
+        readonly spec: string;
+        /**
+         * The binding's options (a virtual IP's api): an HCL expression for the object, and whether
+         * any binding sets one (asked at synth time). terraform_data keeps them in its input
+         * instead (lib/hook-resource.ts) and ignores this.
+         */
+        readonly options?: { readonly expression: string; readonly used: () => boolean };
+      }
+    | { readonly strings: { [key: string]: string } };
+  /** Settings that hold references (terraform_data only: null_resource has no such attribute). */
+  readonly input?: { [key: string]: unknown };
+  readonly provisioners: LocalExecProvisioner[];
+}
+
+export interface HookEngine {
+  readonly resourceType: HookResourceType;
+  /** A hook resource of this engine's type. */
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource;
+  /**
+   * An HCL expression (without "${}") for the spec object stored in the instance `instance`, with
+   * the options kept beside it in the identity when `withOptions` (see HookInstanceConfig.identity).
+   */
+  specOf(instance: string, withOptions?: boolean): string;
+  /** For a destroy provisioner's environment: the spec stored in `self`, as JSON text. */
+  readonly selfSpecJson: string;
+}
+
+class TerraformDataEngine implements HookEngine {
+  readonly resourceType = "terraform_data" as const;
+  readonly selfSpecJson = "${jsonencode(self.triggers_replace)}";
+
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource {
+    const identity = "spec" in config.identity ? `\${${config.identity.spec}}` : config.identity.strings;
+    return new DataResource(scope, id, {
+      ...(config.forEach === undefined ? {} : { forEach: config.forEach }),
+      ...(config.count === undefined ? {} : { count: config.count }),
+      triggersReplace: Token.asAny(identity),
+      ...(config.input === undefined ? {} : { input: config.input }),
+      provisioners: config.provisioners,
+    });
+  }
+
+  specOf(instance: string): string {
+    return `${instance}.triggers_replace`;
+  }
+}
+
+type ProviderNull = typeof import("@cdktf/provider-null");
+
+class NullResourceEngine implements HookEngine {
+  readonly resourceType = "null_resource" as const;
+  readonly selfSpecJson = `\${self.triggers.${NULL_SPEC_TRIGGER}}`;
+
+  constructor(private readonly module: ProviderNull) {}
+
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource {
+    if (config.input !== undefined) {
+      throw new Error(`null_resource has no input: ${id} cannot keep settings that hold references`);
+    }
+    // Options (a virtual IP's api) have no input to live in here: they are a trigger of their own,
+    // so under null_resource a change of them re-binds.
+    const identity = config.identity;
+    const triggers =
+      "spec" in identity
+        ? Token.asStringMap(
+            Lazy.anyValue({
+              produce: () => ({
+                [NULL_SPEC_TRIGGER]: `\${jsonencode(${identity.spec})}`,
+                ...(identity.options?.used()
+                  ? { [NULL_OPTIONS_TRIGGER]: `\${jsonencode(${identity.options.expression})}` }
+                  : {}),
+              }),
+            }),
+          )
+        : identity.strings;
+    return new this.module.resource.Resource(scope, id, {
+      ...(config.forEach === undefined ? {} : { forEach: config.forEach }),
+      ...(config.count === undefined ? {} : { count: config.count }),
+      triggers,
+      provisioners: config.provisioners,
+    });
+  }
+
+  specOf(instance: string, withOptions = false): string {
+    const spec = `jsondecode(${instance}.triggers.${NULL_SPEC_TRIGGER})`;
+    return withOptions ? `merge(${spec}, jsondecode(try(${instance}.triggers.${NULL_OPTIONS_TRIGGER}, "{}")))` : spec;
+  }
+}
+
+const TERRAFORM_DATA = new TerraformDataEngine();
+
+/**
+ * The engine of `resourceType` for the connection at `scope` (named `path` in errors). For
+ * null_resource: loads @cdktf/provider-null, checks that the stack is built on the core it is built
+ * for, and declares one NullProvider in the stack unless the stack has one (several connections
+ * share it).
+ */
+export function hookEngine(scope: Construct, connectionPath: string, resourceType: HookResourceType): HookEngine {
+  if (resourceType === "terraform_data") return TERRAFORM_DATA;
+  const module = loadProviderNull(connectionPath);
+  checkNullProviderCore(scope, connectionPath);
+  declareNullProvider(scope, module);
+  return new NullResourceEngine(module);
+}
+
+function loadProviderNull(connectionPath: string): ProviderNull {
+  try {
+    // Loaded here, not imported: apps that keep terraform_data need not install it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(PROVIDER_NULL_PACKAGE) as ProviderNull;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND" || !String((err as Error).message).includes(PROVIDER_NULL_PACKAGE)) {
+      throw err;
+    }
+    throw new BindingConfigError(
+      `HuaweiCloudConnection at '${connectionPath}': hookResource "null_resource" needs the ${PROVIDER_NULL_PACKAGE} package, got none installed. ` +
+        `Run \`npm install ${PROVIDER_NULL_PACKAGE}@${PROVIDER_NULL_RANGE}\` (the build for cdktf 0.21), or leave hookResource unset to use terraform_data, which needs no provider.`,
+    );
+  }
+}
+
+/**
+ * Fails unless the stack of `scope` is built on the core that @cdktf/provider-null is built on.
+ * Its classes extend the classes of the `cdktf` it resolves; a stack of another core (CDK Terrain,
+ * `cdktn`, for which no build of the package exists, or another copy of cdktf) cannot synthesize
+ * them. The single place to ask "can null_resource be used in this app".
+ */
+export function checkNullProviderCore(scope: Construct, connectionPath: string): void {
+  const packageDir = path.dirname(require.resolve(`${PROVIDER_NULL_PACKAGE}/package.json`));
+  const corePath = require.resolve("cdktf", { paths: [packageDir] });
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const core = require(corePath) as typeof import("cdktf");
+  const stack: Construct = TerraformStack.of(scope);
+  if (stack instanceof core.TerraformStack) return;
+  throw new BindingConfigError(
+    `HuaweiCloudConnection at '${connectionPath}': hookResource must be "terraform_data" in this app, got "null_resource". ` +
+      `${PROVIDER_NULL_PACKAGE} is built on cdktf (${corePath}), but the stack '${stack.node.path}' is built on another core ` +
+      `(CDK Terrain, cdktn, for which no build of ${PROVIDER_NULL_PACKAGE} exists, or another copy of cdktf), which cannot synthesize its resources. ` +
+      `Leave hookResource unset: terraform_data gives the same hooks and needs no provider.`,
+  );
+}
+
+function declareNullProvider(scope: Construct, module: ProviderNull): void {
+  const stack = TerraformStack.of(scope);
+  const isDefaultNull = (c: unknown): boolean =>
+    c instanceof module.provider.NullProvider && (c as TerraformProvider).alias === undefined;
+  if (stack.node.findAll().some(isDefaultNull)) return;
+  const provider = new module.provider.NullProvider(stack, "hwc-bindings-null");
+  // A NullProvider the app declares after the connection would be a second default configuration
+  // of the provider, which Terraform refuses: say so at synth time, with the fix.
+  provider.node.addValidation({
+    validate: () => {
+      const others = stack.node.findAll().filter((c) => c !== provider && isDefaultNull(c));
+      return others.map(
+        (c) =>
+          `NullProvider at '${c.node.path}' is a second default configuration of the null provider: HuaweiCloudConnection ` +
+          `declared '${provider.node.path}' because the stack had none when the connection was created. ` +
+          `Declare your NullProvider before the first HuaweiCloudConnection (the connections then use it), or remove it.`,
+      );
+    },
+  });
+}

@@ -49,13 +49,7 @@ export const CONSOLE_HTML = `<!doctype html>
       <details id="idle-vips"><summary></summary><div class="rows"></div></details>
     </section>
   </div>
-  <section id="requests-section">
-    <h2>Recent requests <small id="requests-note"></small></h2>
-    <div class="grid-head req-grid"><span>time (UTC)</span><span>method</span><span>path</span><span>status</span><span>ms</span><span>error code</span><span>fault</span></div>
-    <div id="requests" class="rows"></div>
-    <p id="requests-empty" class="empty">No cloud request yet.</p>
-  </section>
-  <div class="columns">
+  <div class="columns pair">
     <section id="faults-section">
       <h2>Active fault rules</h2>
       <div class="grid-head fault-grid"><span>method</span><span>path</span><span>effect</span><span>left</span></div>
@@ -69,6 +63,14 @@ export const CONSOLE_HTML = `<!doctype html>
       <p id="subnets-empty" class="empty">No subnet.</p>
     </section>
   </div>
+  <section id="requests-section">
+    <h2>Recent requests <small id="requests-note"></small></h2>
+    <div class="scroll">
+      <div class="grid-head req-grid"><span>time (UTC)</span><span>method</span><span>path</span><span>status</span><span>ms</span><span>error code</span><span>fault</span></div>
+      <div id="requests" class="rows"></div>
+    </div>
+    <p id="requests-empty" class="empty">No cloud request yet.</p>
+  </section>
 </main>
 <footer id="footer"></footer>
 <noscript>This console needs JavaScript. The same data is at <a href="/_emulator/state">/_emulator/state</a>.</noscript>
@@ -98,24 +100,29 @@ h1 .sub { font-weight: 400; color: #b9c0cf; }
 .conn.down { background: #fde2e0; color: var(--bad); }
 .summary { display: flex; flex-wrap: wrap; gap: 10px; padding: 12px 20px 0; }
 .stat { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 6px 12px; }
-.stat b { font-size: 18px; margin-right: 6px; }
+.stat b { font-size: 18px; margin-right: 2px; }
 .stat.alert b { color: var(--warn); }
 main { padding: 4px 20px 20px; }
 section { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; margin-top: 14px; min-width: 0; }
 h2 { font-size: 15px; margin: 0 0 8px; }
 h2 small { font-weight: 400; color: var(--muted); margin-left: 6px; }
-.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 0 14px; }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 760px), 1fr)); gap: 0 14px; }
+.columns.pair { grid-template-columns: repeat(auto-fit, minmax(min(100%, 520px), 1fr)); }
+.scroll { max-height: 440px; overflow-y: auto; }
+.scroll > .grid-head { position: sticky; top: 0; background: var(--panel); z-index: 1; }
 .legend { margin: 0 0 8px; color: var(--muted); font-size: 12px; }
 .empty { color: var(--muted); font-style: italic; margin: 4px 0; }
 .mono, .id, .addr { font-family: ui-monospace, "DejaVu Sans Mono", monospace; }
 .id { font-size: 11px; color: var(--muted); word-break: break-all; }
 .addr { font-weight: 600; }
 .muted { color: var(--muted); }
-.rows > * { content-visibility: auto; contain-intrinsic-size: auto 36px; }
-.binding { display: grid; grid-template-columns: minmax(220px, 300px) 1fr; gap: 10px; padding: 6px 0; border-top: 1px solid #eef0f4; align-items: start; }
+/* A long list lays out and paints only the rows near the screen; a short one is drawn whole, so
+   that all of its text is on the page (skipped rows are left out of innerText). */
+.rows.large > * { content-visibility: auto; contain-intrinsic-size: auto 60px; }
+.binding { display: grid; grid-template-columns: minmax(260px, 330px) 1fr; gap: 10px; padding: 6px 0; border-top: 1px solid #eef0f4; align-items: start; }
 .card { border: 1px solid; border-radius: 6px; padding: 4px 8px; min-width: 0; }
 .card .title { font-weight: 600; }
-.card .kind { font-size: 10px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); margin-left: 4px; font-weight: 600; }
+.kind { font-size: 10px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); font-weight: 600; }
 .nic { background: var(--nic); border-color: var(--nic-line); }
 .vip { background: var(--vip); border-color: var(--vip-line); }
 .eip { background: var(--eip); border-color: var(--eip-line); }
@@ -135,11 +142,11 @@ h2 small { font-weight: 400; color: var(--muted); margin-left: 6px; }
 .grid-head { display: grid; gap: 8px; font-size: 11px; text-transform: uppercase; letter-spacing: .05em; color: var(--muted); padding: 2px 0 4px; border-bottom: 1px solid var(--line); }
 .line { display: grid; gap: 8px; padding: 4px 0; border-top: 1px solid #eef0f4; align-items: baseline; min-width: 0; }
 .line > * { min-width: 0; overflow-wrap: anywhere; }
-.eip-grid { grid-template-columns: 120px 100px 1fr 110px; }
-.vip-grid { grid-template-columns: 120px 1fr 1.2fr 150px; }
-.req-grid { grid-template-columns: 96px 56px 1fr 52px 60px 120px 60px; }
+.eip-grid { grid-template-columns: minmax(250px, 1fr) 110px minmax(260px, 1.4fr) 120px; }
+.vip-grid { grid-template-columns: 130px minmax(260px, 1fr) minmax(200px, 1fr) 200px; }
+.req-grid { grid-template-columns: 110px 60px 1fr 60px 60px 120px 60px; }
 .fault-grid { grid-template-columns: 60px 1fr 1fr 40px; }
-.subnet-grid { grid-template-columns: 1fr 1.4fr 110px 100px; }
+.subnet-grid { grid-template-columns: minmax(110px, .8fr) minmax(300px, 2fr) 110px 100px; }
 .req-grid .num, .line .num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-2 { color: var(--ok); font-weight: 600; }
 .status-4 { color: var(--warn); font-weight: 700; }
@@ -157,6 +164,9 @@ footer { padding: 0 20px 16px; color: var(--muted); font-size: 12px; }
 export const CONSOLE_SCRIPT = String.raw`"use strict";
 (function () {
   var MAX_REQUESTS = 200;
+  var FLASH_LIMIT = 50;
+  // From this many rows on, a list's rows off the screen are not laid out (CSS content-visibility).
+  var LARGE_LIST = 300;
   var state = { projectId: "", subnets: new Map(), ports: new Map(), publicips: new Map(), faults: [], requests: [], requestCount: 0 };
   // For tests and benchmarks: what was drawn, and how long the page's own work took.
   var stats = { events: 0, renders: 0, firstRenderMs: null, lastApplyMs: 0, lastRenderMs: 0, lastUpdateMs: 0, rows: 0, connected: false, lastEventAt: 0 };
@@ -185,16 +195,18 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
   function KeyedList(container) { this.container = container; this.rows = new Map(); }
   KeyedList.prototype.update = function (items, flash) {
     var next = new Map();
+    var built = [];
     for (var i = 0; i < items.length; i++) {
       var item = items[i];
       var row = this.rows.get(item.key);
       if (!row || row.sig !== item.sig) {
-        var el = item.build();
-        if (flash) el.classList.add("changed");
-        row = { sig: item.sig, el: el, text: item.text.toLowerCase() };
+        row = { sig: item.sig, el: item.build(), text: item.text.toLowerCase() };
+        built.push(row.el);
       }
       next.set(item.key, row);
     }
+    // A flash points at what changed; when most of a list changes at once, it would point nowhere.
+    if (flash && built.length <= FLASH_LIMIT) built.forEach(function (el) { el.classList.add("changed"); });
     this.rows.forEach(function (row, key) { if (next.get(key) !== row) row.el.remove(); });
     var cursor = this.container.firstChild;
     next.forEach(function (row) {
@@ -202,6 +214,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
       else this.container.insertBefore(row.el, cursor);
     }, this);
     this.rows = next;
+    this.container.classList.toggle("large", next.size > LARGE_LIST);
     this.filter();
   };
   KeyedList.prototype.filter = function () {
@@ -274,7 +287,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
 
   function bindingRow(nic, nicIps, links, direct) {
     var card = h("div", "card nic", [
-      h("div", "title", [portLabel(nic), h("span", "kind", "NIC")]),
+      h("div", "title", [portLabel(nic), " ", h("span", "kind", "NIC")]),
       h("div", "id", nic.id),
       h("div", "mono", [nicIps.join(", "), h("span", "muted", "  " + nic.mac_address)]),
       nic.device_id ? h("div", "id", "server " + nic.device_id) : null
@@ -282,8 +295,8 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
     var rows = links.map(function (l) {
       var pairText = l.pair.ip_address + (l.pair.mac_address ? " (MAC " + l.pair.mac_address + ")" : "");
       var vipCard = l.vip
-        ? h("div", "card vip", [h("div", "title", [h("span", "addr", pairText), h("span", "kind", "virtual IP")]), h("div", "id", "port " + portLabel(l.vip) + " " + l.vip.id)])
-        : h("div", "card vip", [h("div", "title", [h("span", "addr", pairText), h("span", "kind", "address pair")]),
+        ? h("div", "card vip", [h("div", "title", [h("span", "addr", pairText), " ", h("span", "kind", "virtual IP")]), h("div", "id", "port " + portLabel(l.vip) + " " + l.vip.id)])
+        : h("div", "card vip", [h("div", "title", [h("span", "addr", pairText), " ", h("span", "kind", "address pair")]),
             h("div", "id", /\/0$/.test(l.pair.ip_address) ? "source/destination check off" : "no port holds this address")]);
       var arrow = l.reverse
         ? h("span", "arrow both", "\u27F7", "the NIC allows the virtual IP, and its port allows the NIC back (reverse binding)")
@@ -312,7 +325,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
           h("span", null, [h("div", "addr", eip.public_ip_address), h("div", "id", eip.id)]),
           h("span", null, [h("span", "badge " + eip.status, eip.status), eip.ip_version === 6 ? h("div", "id", "IPv6 " + (eip.public_ipv6_address || "")) : null]),
           eip.port_id
-            ? h("span", null, [port ? portLabel(port) : "(port gone)", h("span", "kind", " " + what), h("div", "id", eip.port_id)])
+            ? h("span", null, [port ? portLabel(port) : "(port gone)", " ", h("span", "kind", what), h("div", "id", eip.port_id)])
             : h("span", "muted", "-"),
           h("span", "mono", eip.private_ip_address || "-")
         ]);
@@ -410,7 +423,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
   }
 
   function stat(value, label, alert) {
-    return h("div", alert ? "stat alert" : "stat", [h("b", null, value), label]);
+    return h("div", alert ? "stat alert" : "stat", [h("b", null, value), " ", label]);
   }
 
   function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }

@@ -173,6 +173,10 @@ describe("console in a browser", () => {
       }),
     );
 
+    // Names are shown as text, never as markup.
+    const markup = '<img src=x onerror="document.title=1">';
+    await emu.seed({ subnets: [{ id: "other-net", cidr: "172.16.0.0/24", name: markup }] });
+
     const started = performance.now();
     const p = await openConsole(emu);
     await p.waitForFunction((rows) => (globalThis as any).hwcConsole.stats.rows === rows, 2 * n + n + n);
@@ -181,6 +185,8 @@ describe("console in a browser", () => {
     expect(await p.locator("#bindings .binding").count()).toBe(2 * n);
     expect(await p.locator("#eips .line").count()).toBe(n);
     expect(await p.locator("#vips .line").count()).toBe(n);
+    expect(await p.locator("#subnets .line", { hasText: "other-net" }).innerText()).toContain(markup);
+    expect(await p.locator("img").count()).toBe(0);
 
     // One change at a time: an EIP unbound through the API leaves the table.
     const single: Array<{ endToEnd: number; page: number }> = [];

@@ -130,12 +130,12 @@ describe("console event stream", () => {
     // Admin routes are not cloud requests: no log entry.
     expect(deleted.data.requests).toBeUndefined();
 
-    const rule = emu.addFault({ method: "GET", path: "/v2.0/ports/*", status: 503, times: 2 });
+    const rule = emu.addFault({ method: "GET", path: "/v2.0/ports/*", status: 503, times: 2, body: { error_code: "APIGW.0201", error_msg: "Backend unavailable" } });
     const added = await stream.waitFor(delta((d) => d.faults?.length === 1));
     expect(added.data.faults).toEqual([{ ...rule, remaining: 2 }]);
     await call(emu, "GET", `/v2.0/ports/${NIC_1}`);
     const spent = await stream.waitFor(delta((d) => d.faults?.[0]?.remaining === 1));
-    expect(spent.data.requests.add).toEqual([expect.objectContaining({ status: 503, fault: "status" })]);
+    expect(spent.data.requests.add).toEqual([expect.objectContaining({ status: 503, errorCode: "APIGW.0201", fault: "status" })]);
     await call(emu, "GET", `/v2.0/ports/${NIC_1}`);
     await stream.waitFor(delta((d) => d.faults?.length === 0));
 

@@ -146,7 +146,7 @@ h2 small { font-weight: 400; color: var(--muted); margin-left: 6px; }
 .vip-grid { grid-template-columns: 130px minmax(260px, 1fr) minmax(200px, 1fr) 200px; }
 .req-grid { grid-template-columns: 110px 60px 1fr 60px 60px 120px 60px; }
 .fault-grid { grid-template-columns: 60px 1fr 1fr 40px; }
-.subnet-grid { grid-template-columns: minmax(110px, .8fr) minmax(300px, 2fr) 110px 100px; }
+.subnet-grid { grid-template-columns: minmax(140px, .8fr) minmax(300px, 2fr) 110px 100px; }
 .req-grid .num, .line .num { text-align: right; font-variant-numeric: tabular-nums; }
 .status-2 { color: var(--ok); font-weight: 600; }
 .status-4 { color: var(--warn); font-weight: 700; }

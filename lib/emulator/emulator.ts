@@ -9,7 +9,7 @@ import { authenticate } from "./auth";
 import { ConsoleHub } from "./console";
 import { ecsProjectMismatch, ecsRoutes } from "./ecs-routes";
 import { eipRoutes, vpcProjectMismatch } from "./eip-routes";
-import { FaultSet, isBindFault, type ActiveFault, type FaultRule } from "./faults";
+import { FaultSet, faultErrorCode, isBindFault, type ActiveFault, type FaultRule } from "./faults";
 import { Model, SeedError, type EmulatorSeed, type EmulatorState } from "./model";
 import { DEFAULT_PROJECT_ID, EmulatorOptionError, resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { portRoutes } from "./port-routes";
@@ -301,7 +301,8 @@ class Emulator implements RunningEmulator {
     let reply: Reply;
     let faultKind: RequestLogEntry["fault"];
     if (fault?.status !== undefined) {
-      reply = { status: fault.status, body: fault.body };
+      const errorCode = faultErrorCode(fault.body);
+      reply = { status: fault.status, body: fault.body, ...(errorCode === undefined ? {} : { errorCode }) };
       faultKind = "status";
     } else {
       if (fault) faultKind = isBindFault(fault) ? "bind" : "delay";

@@ -11,7 +11,10 @@ export interface RequestLogEntry {
   readonly status: number;
   readonly durationMs: number;
   readonly requestId: string;
-  /** The cloud's error code (e.g. "VPC.0510", "APIGW.0301"), when the answer was an error. */
+  /**
+   * The cloud's error code (e.g. "VPC.0510", "APIGW.0301"), when the answer was an error; for a
+   * status fault, the code in its body, if the body has one.
+   */
   readonly errorCode?: string;
   /** The injected fault that acted on the request, if any. */
   readonly fault?: "status" | "delay" | "drop" | "bind";

@@ -59,7 +59,9 @@ describe("console in a browser", () => {
   test("shows the bindings of a deploy as it runs, and a removed binding gone within a second of the deploy", async () => {
     const seed = worldSeed(6) as EmulatorSeed & { ports: NonNullable<EmulatorSeed["ports"]> };
     seed.ports.push({ id: WEB_VIP_PORT, name: "web-vip", network_id: NETWORK, fixed_ips: [{ ip_address: WEB_VIP }], device_owner: "neutron:VIP_PORT" });
-    const emu = (emulator = await startEmulator({ port: 0, seed, bindDelayMs: 400 }));
+    // A bind stays BINDING for a second, as with the emulator CLI's default: long enough for a busy
+    // machine's page to draw it before it turns ACTIVE.
+    const emu = (emulator = await startEmulator({ port: 0, seed, bindDelayMs: 1000 }));
     // One bind answered 503 (the hook retries it), and a rule the deploy never meets, which stays.
     emu.addFault({ method: "PUT", path: "/v1/*/publicips/*", status: 503, body: { error_code: "APIGW.0201", error_msg: "Backend unavailable" } });
     emu.addFault({ method: "DELETE", path: "/v2.0/ports/*", status: 409, times: 3 });

@@ -313,7 +313,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
     return h("div", "binding", [card, h("div", "links", rows)]);
   }
 
-  function eipItems(d) {
+  function eipItems() {
     var bound = [], idle = [];
     state.publicips.forEach(function (eip) {
       var port = eip.port_id ? state.ports.get(eip.port_id) : undefined;
@@ -433,7 +433,7 @@ export const CONSOLE_SCRIPT = String.raw`"use strict";
     var started = performance.now();
     var flash = drawnOnce;
     var d = derive();
-    var b = bindingItems(d), e = eipItems(d), v = vipItems(d);
+    var b = bindingItems(d), e = eipItems(), v = vipItems(d);
     lists.bindings.update(b.bound, flash);
     lists.eips.update(e.bound, flash);
     lists.vips.update(v.used, flash);

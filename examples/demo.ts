@@ -1,6 +1,7 @@
 // `npm run demo`: the whole life of the example app against a local emulator, with no cloud and
 // no credentials to set. Deploy, a change, the removal of a construct, destroy; after each step
-// the emulator's view of the bindings, as a table.
+// the emulator's view of the bindings, as a table. The emulator's console (a web page) shows the
+// same live; `--pause` stops before each step so that a person can watch it (demo-options.ts).
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -8,6 +9,7 @@ import * as path from "node:path";
 import { App, LocalBackend } from "cdktf";
 import { startEmulator } from "../lib";
 import { HaPairConfig, loadHaPairConfig } from "./config";
+import { DEMO_USAGE, DemoInterrupted, DemoUsageError, parseDemoOptions, waitBeforeNext, type DemoPause } from "./demo-options";
 import { HaPairStack } from "./ha-pair";
 
 const STACK = "ha-pair";
@@ -70,7 +72,7 @@ function bindingsTable(state: { ports: ModelPort[]; publicips: ModelEip[] }): st
   return table(rows);
 }
 
-async function main(): Promise<void> {
+async function main(pause: DemoPause): Promise<void> {
   const seed = JSON.parse(fs.readFileSync(path.join(__dirname, "demo-seed.json"), "utf8"));
   const emulator = await startEmulator({ host: "127.0.0.1", port: 0, seed, bindDelayMs: 300 });
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-bindings-demo-"));
@@ -102,10 +104,12 @@ async function main(): Promise<void> {
       { title: "destroy: everything unbinds", destroy: true },
     ];
 
-    console.log(`emulator listening on ${emulator.url}; stack directory ${path.join(outdir, "stacks", STACK)}\n`);
+    console.log(`emulator listening on ${emulator.url}; stack directory ${path.join(outdir, "stacks", STACK)}`);
+    console.log(`console: ${emulator.url}/_emulator/ (open it in a browser to watch the bindings live)\n`);
     console.log("before deploy\n" + bindingsTable(emulator.state() as never) + "\n");
     const stackDir = path.join(outdir, "stacks", STACK);
     for (const [i, step] of steps.entries()) {
+      await waitBeforeNext(pause, `step ${i + 1}/${steps.length}`);
       console.log(`step ${i + 1}/${steps.length}, ${step.title}`);
       if (step.config) {
         const app = new App({ outdir });
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
       }
       console.log("\n" + bindingsTable(emulator.state() as never) + "\n");
     }
+    await waitBeforeNext(pause, "the end (the emulator and its console stop)");
   } finally {
     await emulator.close();
     // Every terraform run above has been awaited: nothing uses the stack directory any more.
@@ -128,7 +133,19 @@ async function main(): Promise<void> {
   console.log("done: the emulator is stopped; nothing is left bound.");
 }
 
-main().catch((err: unknown) => {
-  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
-  process.exitCode = 1;
-});
+let options;
+try {
+  options = parseDemoOptions(process.argv.slice(2));
+} catch (err) {
+  if (!(err instanceof DemoUsageError)) throw err;
+  process.stderr.write(`demo: ${err.message}\n${DEMO_USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(DEMO_USAGE);
+} else {
+  main(options.pause).catch((err: unknown) => {
+    console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = err instanceof DemoInterrupted ? 130 : 1;
+  });
+}

@@ -1,6 +1,6 @@
 import * as http from "node:http";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { FaultSet, parseFaultRule } from "../lib/emulator/faults";
+import { FaultSet, faultErrorCode, parseFaultRule } from "../lib/emulator/faults";
 import { EIP_1, NIC_1, loadSeed } from "./helpers/emulator-fixture";
 import { admin, call } from "./helpers/emulator-signer";
 
@@ -29,6 +29,16 @@ describe("FaultSet", () => {
       { path: "/v1", method: "P U T", status: 500 },
     ];
     for (const rule of bad) expect(() => parseFaultRule(rule)).toThrow(/fault|A fault rule/);
+  });
+});
+
+describe("faultErrorCode", () => {
+  test("finds the code of each service's error shape, for the request log", () => {
+    expect(faultErrorCode({ error_code: "APIGW.0201", error_msg: "Backend unavailable" })).toBe("APIGW.0201");
+    expect(faultErrorCode({ error: { code: "Ecs.0005", message: "bad" } })).toBe("Ecs.0005");
+    expect(faultErrorCode({ code: "VPC.0510", message: "bound" })).toBe("VPC.0510");
+    expect(faultErrorCode({ NeutronError: { type: "PortNotFound", message: "", detail: "" } })).toBe("PortNotFound");
+    expect([undefined, "text", [], {}, { code: 7 }, { error_code: "" }].map(faultErrorCode)).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });
 

@@ -1,5 +1,6 @@
 // /_emulator/...: inspect and steer the emulator. Unauthenticated, so loopback clients only; these
 // requests skip faults, latency, the rate limit and the request log, which describe the cloud API.
+// The console's page and its event stream live under the same prefix (console.ts).
 import type { ActiveFault, FaultRule } from "./faults";
 import { FaultError } from "./faults";
 import { SeedError, type EmulatorSeed, type EmulatorState } from "./model";
@@ -78,7 +79,7 @@ export async function handleAdmin(method: string, route: string, body: Buffer, t
       case "GET requests":
         return { status: 200, body: { requests: target.requests() } };
       default:
-        return adminError(404, `No admin route ${method} ${ADMIN_PREFIX}/${route}. Routes: GET state, POST seed, POST reset, GET|POST|DELETE faults, GET requests, DELETE ports/{id}, DELETE publicips/{id}.`);
+        return adminError(404, `No admin route ${method} ${ADMIN_PREFIX}/${route}. Routes: GET state, POST seed, POST reset, GET|POST|DELETE faults, GET requests, DELETE ports/{id}, DELETE publicips/{id}; the console: GET ${ADMIN_PREFIX}/ in a browser.`);
     }
   } catch (err) {
     if (err instanceof SeedError || err instanceof FaultError) return adminError(400, err.message);

@@ -38,7 +38,8 @@ options:
 
 When ready it prints "listening on http://HOST:PORT". It stops on SIGINT or SIGTERM.
 Admin routes (loopback only): GET /_emulator/state, POST /_emulator/seed, POST /_emulator/reset,
-GET|POST|DELETE /_emulator/faults, GET /_emulator/requests.
+GET|POST|DELETE /_emulator/faults, GET /_emulator/requests. Open http://HOST:PORT/_emulator/ in a
+browser on this machine for the console: the bindings, EIPs, requests and faults, live.
 `;
 
 class UsageError extends Error {}

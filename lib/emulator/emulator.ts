@@ -6,9 +6,10 @@ import type { AddressInfo } from "node:net";
 import type { PublicIp } from "../hook/types";
 import { ADMIN_PREFIX, handleAdmin, isLoopback, type AdminTarget } from "./admin-routes";
 import { authenticate } from "./auth";
+import { ConsoleHub } from "./console";
 import { ecsProjectMismatch, ecsRoutes } from "./ecs-routes";
 import { eipRoutes, vpcProjectMismatch } from "./eip-routes";
-import { FaultSet, isBindFault, type ActiveFault, type FaultRule } from "./faults";
+import { FaultSet, faultErrorCode, isBindFault, type ActiveFault, type FaultRule } from "./faults";
 import { Model, SeedError, type EmulatorSeed, type EmulatorState } from "./model";
 import { DEFAULT_PROJECT_ID, EmulatorOptionError, resolveOptions, type EmulatorOptions, type ResolvedOptions } from "./options";
 import { portRoutes } from "./port-routes";
@@ -82,6 +83,7 @@ class Emulator implements RunningEmulator {
   private readonly writer?: StateWriter;
   private readonly activations = new Map<string, NodeJS.Timeout>();
   private readonly sleeps = new Set<NodeJS.Timeout>();
+  private readonly console: ConsoleHub;
   private listeningPort = 0;
   private closing?: Promise<void>;
 
@@ -96,6 +98,7 @@ class Emulator implements RunningEmulator {
     if (options.token !== undefined) this.token = options.token;
     if (options.rateLimit !== undefined) this.limiter = new RateLimiter(options.rateLimit);
     if (stateFile !== undefined) this.writer = new StateWriter(stateFile, () => this.model.toJson());
+    this.console = new ConsoleHub({ model, log: this.log, faults: () => this.faultSet.list() });
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => this.fail(res, err));
     });
@@ -135,6 +138,7 @@ class Emulator implements RunningEmulator {
       this.activations.clear();
       for (const timer of this.sleeps) clearTimeout(timer);
       this.sleeps.clear();
+      this.console.close();
       const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
       this.server.closeAllConnections();
       await closed;
@@ -152,6 +156,7 @@ class Emulator implements RunningEmulator {
     for (const eip of this.model.publicips.values()) {
       if (eip.status === "BINDING" && !this.activations.has(eip.id)) this.scheduleActivation(eip);
     }
+    this.console.notify();
     await this.persist();
     return this.model.snapshot();
   }
@@ -164,11 +169,14 @@ class Emulator implements RunningEmulator {
     this.faultSet.clear();
     this.log.clear();
     this.limiter?.reset();
+    this.console.notify();
     await this.persist();
   }
 
   addFault(rule: FaultRule): ActiveFault {
-    return this.faultSet.add(rule);
+    const added = this.faultSet.add(rule);
+    this.console.notify();
+    return added;
   }
 
   faults(): ActiveFault[] {
@@ -177,6 +185,7 @@ class Emulator implements RunningEmulator {
 
   clearFaults(): void {
     this.faultSet.clear();
+    this.console.notify();
   }
 
   requests(): RequestLogEntry[] {
@@ -185,7 +194,10 @@ class Emulator implements RunningEmulator {
 
   async deletePort(id: string): Promise<boolean> {
     const deleted = this.model.deletePort(id);
-    if (deleted) await this.persist();
+    if (deleted) {
+      this.console.notify();
+      await this.persist();
+    }
     return deleted;
   }
 
@@ -194,6 +206,7 @@ class Emulator implements RunningEmulator {
     if (deleted) {
       clearTimeout(this.activations.get(id));
       this.activations.delete(id);
+      this.console.notify();
       await this.persist();
     }
     return deleted;
@@ -207,6 +220,7 @@ class Emulator implements RunningEmulator {
       const current = this.model.publicips.get(eip.id);
       if (current?.status === "BINDING") {
         current.status = fault?.bindStatus ?? "ACTIVE";
+        this.console.notify();
         void this.persist();
       }
     };
@@ -253,14 +267,16 @@ class Emulator implements RunningEmulator {
     const body = await readBody(req);
 
     if (path === ADMIN_PREFIX || path.startsWith(`${ADMIN_PREFIX}/`)) {
-      const reply = isLoopback(req.socket.remoteAddress)
-        ? await handleAdmin(method, path.slice(ADMIN_PREFIX.length + 1), body, this)
-        : { status: 403, body: { error: "The admin routes answer loopback clients only." } };
-      send(res, reply);
+      if (!isLoopback(req.socket.remoteAddress)) {
+        send(res, { status: 403, body: { error: "The admin routes and the console answer loopback clients only." } });
+        return;
+      }
+      if (this.console.serve(method, path, req, res)) return;
+      send(res, await handleAdmin(method, path.slice(ADMIN_PREFIX.length + 1), body, this));
       return;
     }
 
-    const record = (status: number, extra: Partial<RequestLogEntry>) =>
+    const record = (status: number, extra: Partial<RequestLogEntry>) => {
       this.log.add({
         time: new Date(arrived).toISOString(),
         method,
@@ -270,8 +286,12 @@ class Emulator implements RunningEmulator {
         requestId,
         ...extra,
       });
+      // The request, a fault it spent and whatever it changed in the model.
+      this.console.notify();
+    };
 
     const fault = this.faultSet.take(method, path, method === "PUT" && isEipBind(path, body));
+    if (fault) this.console.notify();
     if (fault?.delayMs !== undefined) await this.sleep(fault.delayMs);
     if (fault?.action === "drop") {
       record(0, { fault: "drop" });
@@ -281,7 +301,8 @@ class Emulator implements RunningEmulator {
     let reply: Reply;
     let faultKind: RequestLogEntry["fault"];
     if (fault?.status !== undefined) {
-      reply = { status: fault.status, body: fault.body };
+      const errorCode = faultErrorCode(fault.body);
+      reply = { status: fault.status, body: fault.body, ...(errorCode === undefined ? {} : { errorCode }) };
       faultKind = "status";
     } else {
       if (fault) faultKind = isBindFault(fault) ? "bind" : "delay";

@@ -90,6 +90,18 @@ export function parseFaultRule(input: unknown): FaultRule {
   };
 }
 
+/**
+ * The cloud error code in a fault's body, for the request log, when the body has one of the
+ * services' error shapes: the gateway's `error_code`, ECS's `error.code`, VPC's `code`, Neutron's
+ * `NeutronError.type`.
+ */
+export function faultErrorCode(body: unknown): string | undefined {
+  if (!isObject(body)) return undefined;
+  const { error_code: gateway, error, code, NeutronError: neutron } = body;
+  const found = [gateway, isObject(error) ? error.code : undefined, code, isObject(neutron) ? neutron.type : undefined];
+  return found.find((c): c is string => typeof c === "string" && c !== "");
+}
+
 /** Whether the rule acts on EIP binds only. */
 export function isBindFault(rule: FaultRule): boolean {
   return rule.bindStatus !== undefined || rule.bindDelayMs !== undefined;

@@ -30,7 +30,7 @@ export class HookResource<Spec extends object> {
 
   constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings) {
     const specs = Lazy.anyValue(
-      { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
+      { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [escapeTemplate(key), literalStrings(entry.spec)])) },
       { displayHint: `${kind} bindings` },
     );
     // Through a local, not a literal: Terraform evaluates a literal for_each object again for every
@@ -108,7 +108,7 @@ export class HookResource<Spec extends object> {
 
   /** The Terraform address of one binding's instance, for `terraform apply -replace=...` and state commands. */
   addressOf(key: string): string {
-    return `terraform_data.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
+    return `terraform_data.${this.resource.friendlyUniqueId}[${hclQuoted(key)}]`;
   }
 
   /** The Terraform address of the instance whose create hook binds all bindings of this kind. */
@@ -117,7 +117,34 @@ export class HookResource<Spec extends object> {
   }
 }
 
+// Terraform reads every string of a JSON configuration as a template, object keys included: a
+// literal "${" or "%{" would be evaluated. Escaped, they stay text: "$${" reads as "${" and "%%{" as
+// "%{", and no other sequence needs it (a lone "$" or "%" is text, "$$" too).
+
 /** A string Terraform reads as a template: "${" and "%{" become literal text. */
 function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // Replacement functions: in a replacement string, "$$" would stand for one "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/** A spec with its literal strings escaped; references (tokens) are left for cdktf to write. */
+function literalStrings<Spec extends object>(spec: Spec): Spec {
+  return Object.fromEntries(
+    Object.entries(spec).map(([field, value]) => [field, typeof value === "string" && !isUnresolved(value) ? escapeTemplate(value) : value]),
+  ) as Spec;
+}
+
+/** A key as Terraform writes it in an instance address: an HCL quoted string, template signs doubled. */
+function hclQuoted(key: string): string {
+  const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\" };
+  let out = "";
+  for (const ch of key) {
+    if (escapes[ch] !== undefined) out += escapes[ch];
+    else if (/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(ch)) out += ch;
+    else {
+      const code = ch.codePointAt(0)!;
+      out += code < 0x10000 ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
+    }
+  }
+  return `"${escapeTemplate(out)}"`;
 }

@@ -10,7 +10,7 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { DataResource, Lazy, TerraformElement, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
 import { HookSettings } from "./hook/types";
@@ -35,7 +35,7 @@ export class HookResource<Spec extends object> {
     );
     // Through a local, not a literal: Terraform evaluates a literal for_each object again for every
     // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
-    const map = new TerraformLocal(scope, `${id}-map`, specs);
+    const map = terraformName(new TerraformLocal(scope, `${id}-map`, specs));
     const each = TerraformIterator.fromMap(map.asAnyMap);
     const command = hookCommand(hookAsset(TerraformStack.of(scope)));
     // Settings known at synth time go into the provisioners as a literal, and not into the state:
@@ -47,7 +47,7 @@ export class HookResource<Spec extends object> {
     // through input, because a destroy provisioner may refer to nothing but self.
     const literal = Object.values(settings).some(isUnresolved) ? undefined : JSON.stringify(settings);
     const input = literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {};
-    this.resource = new DataResource(scope, id, {
+    this.resource = terraformName(new DataResource(scope, id, {
       forEach: each,
       triggersReplace: each.value,
       ...input,
@@ -65,7 +65,7 @@ export class HookResource<Spec extends object> {
           },
         },
       ],
-    });
+    }));
 
     const instances = `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}`;
     const count = `length(${instances})`;
@@ -79,7 +79,7 @@ export class HookResource<Spec extends object> {
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
       `${HOOK_ENV.settings} = ${literal === undefined ? "jsonencode(self.input)" : escapeTemplate(JSON.stringify(literal))} }`;
-    this.createResource = new DataResource(scope, `${id}-create`, {
+    this.createResource = terraformName(new DataResource(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
       triggersReplace: Token.asAnyMap(`\${{ for k, instance in ${instances} : k => instance.id }}`),
       ...input,
@@ -91,7 +91,7 @@ export class HookResource<Spec extends object> {
           environment: Token.asStringMap(`\${merge(${fixed}, ${chunks})}`),
         },
       ],
-    });
+    }));
   }
 
   get size(): number {
@@ -125,6 +125,17 @@ export class HookResource<Spec extends object> {
 function escapeTemplate(text: string): string {
   // Replacement functions: in a replacement string, "$$" would stand for one "$".
   return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/**
+ * A Terraform name starts with a letter or an underscore. cdktf makes it from the construct path,
+ * so a connection whose id starts with a digit or "/" ("2024-prod", made "--..." by constructs)
+ * would get a name Terraform refuses: prefixed with "_" then.
+ */
+function terraformName<Element extends TerraformElement>(element: Element): Element {
+  const name = TerraformStack.of(element).getLogicalId(element);
+  if (!/^[A-Za-z_]/.test(name)) element.overrideLogicalId(`_${name}`);
+  return element;
 }
 
 /** A spec with its literal strings escaped; references (tokens) are left for cdktf to write. */

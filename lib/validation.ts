@@ -54,12 +54,15 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 /**
  * A string Terraform, its state and the hook's environment can carry exactly as written: no NUL
  * (an environment string ends at the first), no lone UTF-16 surrogate (not Unicode, so JSON and
- * Terraform replace it), and in Unicode normalization form C (Terraform normalizes every string of
+ * Terraform replace it), no carriage return without a line feed after it (Terraform's template
+ * reader then mangles the escapes that follow), and in Unicode normalization form C (Terraform normalizes every string of
  * the configuration to NFC, so "e" followed by a combining accent would become "é").
  */
 export function carriable(value: string): string | undefined {
   if (value.includes("\u0000")) return "a NUL character, which no environment variable can hold";
   if (LONE_SURROGATE.test(value)) return "a lone UTF-16 surrogate, which is not Unicode text";
+  // Terraform 1.11 reads "\r$$${" back as "\r$$${", not "\r$${": escapes after a lone CR go wrong.
+  if (/\r(?!\n)/.test(value)) return "a carriage return without a line feed after it, which Terraform misreads with `$` and `%` after it";
   if (value.normalize("NFC") !== value) {
     return "text not in Unicode normalization form C, which Terraform would normalize";
   }

@@ -24,7 +24,7 @@ import {
   type VirtualIpBindingConfig,
 } from "../lib";
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { HOOK_ENV, SPECS_VARIABLE_PREFIX } from "../lib/hook/constants";
+import { HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX, specsVariable } from "../lib/hook/constants";
 import { MAX_KEY_BYTES } from "../lib/validation";
 import { createDone, exactBindingsOf, expected, output } from "./helpers/bindings";
 import { EIP_A, NIC_A, PORT_A, PROJECT_ID, REGION, SUBNET, newStack } from "./helpers/stacks";
@@ -498,5 +498,43 @@ describe("literal strings through terraform", () => {
     );
     expect(accepted).toBeGreaterThan(30);
     expect(refusedCount).toBeGreaterThan(0);
+  });
+});
+
+describe("the longest keys", () => {
+  test("200 keys of the most bytes a key may take, with the largest specs, fit in the create hook's one environment variable", async () => {
+    // Each key takes MAX_KEY_BYTES as jsonencode writes it (a control character as \u00XX), each spec
+    // its most: an IPv6 address of 45 characters and a region of 64. Linux refuses to start a process
+    // with an environment string over 128 KiB: the recorded environment proves the hook started.
+    const emulator = await startEmulator({ port: 0, seed: worldSeed(SPECS_PER_VARIABLE), bindDelayMs: 0 });
+    try {
+      const ws = emulatorWorkspace("longest", emulator);
+      const recorder = recordingNode(ws.outdir);
+      ws.env.PATH = `${recorder.binDir}${path.delimiter}${ws.env.PATH}`;
+      const padding = "\u0001".repeat(Math.floor((MAX_KEY_BYTES - 3) / 6));
+      const keys = Array.from({ length: SPECS_PER_VARIABLE }, (_, i) => `${String(i).padStart(3, "0")}${padding}`);
+      ws.synth((stack) => {
+        new HuaweiCloudConnection(stack, "cloud", {
+          region: "r".repeat(64),
+          projectId: emulator.projectId,
+          endpoints: { ecs: emulator.url, vpc: emulator.url },
+          maxRetries: 0,
+        });
+        keys.forEach((key, i) => new VirtualIpBinding(stack, `b${i}`, { key, nicId: nicId(i), subnetId: NETWORK, ipAddress: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", reverseBinding: false }));
+      });
+      await ws.init();
+      const applied = await ws.apply();
+      const [create] = takeEnvironments(recorder.envDir);
+      expect(create).toBeDefined();
+      const chunk = `${specsVariable(0)}=${create[specsVariable(0)]}`;
+      expect(Object.keys(JSON.parse(create[specsVariable(0)]))).toEqual(keys);
+      // The bound is close, not loose: the chunk takes most of the 128 KiB.
+      expect(Buffer.byteLength(chunk)).toBeLessThanOrEqual(128 * 1024);
+      expect(Buffer.byteLength(chunk)).toBeGreaterThan(120 * 1024);
+      // The hook read them all (the cloud then refuses an IPv6 address in an IPv4 subnet).
+      expect(output(applied)).toMatch(/\[hwc-bindings virtual-ip\] create failed after [\d.]+s: 200 of 200 bindings failed/);
+    } finally {
+      await emulator.close();
+    }
   });
 });

@@ -119,7 +119,9 @@ export class HookResource<Spec extends object> {
 
 // Terraform reads every string of a JSON configuration as a template, object keys included: a
 // literal "${" or "%{" would be evaluated. Escaped, they stay text: "$${" reads as "${" and "%%{" as
-// "%{", and no other sequence needs it (a lone "$" or "%" is text, "$$" too).
+// "%{", and no other sequence needs it (a lone "$" or "%" is text, "$$" too). After a carriage
+// return not followed by a line feed Terraform misreads some of them: keys may not hold one
+// (validation.ts), and the other literals are formats without control characters.
 
 /** A string Terraform reads as a template: "${" and "%{" become literal text. */
 function escapeTemplate(text: string): string {
@@ -145,7 +147,11 @@ function literalStrings<Spec extends object>(spec: Spec): Spec {
   ) as Spec;
 }
 
-/** A key as Terraform writes it in an instance address: an HCL quoted string, template signs doubled. */
+/**
+ * A key as Terraform writes it in an instance address: an HCL quoted string, template signs doubled,
+ * characters that are not printable as \u escapes (printable by this Node.js's Unicode version,
+ * which may be newer than Terraform's: Terraform reads either spelling as the same key).
+ */
 function hclQuoted(key: string): string {
   const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\" };
   let out = "";

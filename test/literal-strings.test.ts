@@ -438,6 +438,14 @@ describe("literal strings through terraform", () => {
       if (!Object.values(specs).some((spec) => spec.publicipId === eipId(PROBE))) {
         expect(settings.ecsEndpoint).toBe(emulator.url);
         expect(Object.keys(specs).sort()).toEqual(keysOf(env[HOOK_ENV.kind] as Planned["kind"]));
+        // And each binding's fields as its construct was given them.
+        for (const b of ofKind(env[HOOK_ENV.kind] as Planned["kind"])) {
+          const want =
+            b instanceof VirtualIpBinding
+              ? { nicId: b.nicId, subnetId: b.subnetId, ipAddress: b.ipAddress, reverseBinding: b.reverseBinding }
+              : { publicipId: b.publicipId, portId: b.portId };
+          expect(specs[b.key]).toEqual({ projectId: emulator.projectId, region: r.region, ...want });
+        }
         expect(settings.vpcEndpoint).toBe(emulator.url);
       } else {
         expect(withProbe).toBe(true);

@@ -5,7 +5,7 @@ import { TerraformStack } from "cdktf";
 import { ambiguousConnection, duplicateKey, invalidValue, unresolvedKey } from "./errors";
 import { HookResource } from "./hook-resource";
 import { HuaweiCloudConnection } from "./huaweicloud-connection";
-import { isUnresolved } from "./validation";
+import { checkKey, isUnresolved } from "./validation";
 
 export interface BindingBaseConfig {
   /**
@@ -55,6 +55,7 @@ export function register<Spec extends object>(
   if (typeof key !== "string" || key.trim() === "" || key !== key.trim()) {
     throw invalidValue(construct, path, "key", "a non-empty string without leading or trailing spaces", key, "Use a short stable name such as \"web-vip\".");
   }
+  checkKey(construct, path, key, config.key !== undefined);
   const earlier = hooks.find(key);
   if (earlier) throw duplicateKey(construct, path, key, earlier.path);
   hooks.add(key, { path, spec, ...(options === undefined ? {} : { options }) });

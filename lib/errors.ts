@@ -1,9 +1,17 @@
 // Error factories for synth-time failures. Each message says what is wrong, with the value, and
 // how to fix it: `<Construct> at '<path>': <what is wrong>, got "<value>". <how to fix>.`
 
+const UNPRINTABLE = /[\u0000-\u001f\u007f\u2028\u2029]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** A construct path, with control characters and lone surrogates escaped as in JSON, so the message stays one line. */
+function printable(path: string): string {
+  return UNPRINTABLE.test(path) ? JSON.stringify(path).slice(1, -1) : path;
+}
+
 function describeValue(value: unknown): string {
   if (value === undefined) return "nothing";
-  if (typeof value === "string") return `"${value}"`;
+  // Control characters and lone surrogates escaped, so the message stays one readable line.
+  if (typeof value === "string") return UNPRINTABLE.test(value) ? JSON.stringify(value) : `"${value}"`;
   // JSON would print NaN and Infinity as null.
   if (typeof value === "number") return String(value);
   try {
@@ -29,7 +37,7 @@ export function invalidValue(
   fix: string,
 ): BindingConfigError {
   return new BindingConfigError(
-    `${construct} at '${path}': ${field} must be ${expected}, got ${describeValue(value)}. ${fix}`,
+    `${construct} at '${printable(path)}': ${field} must be ${expected}, got ${describeValue(value)}. ${fix}`,
   );
 }
 
@@ -46,7 +54,7 @@ export function missingRegionOrProject(
 
 export function noConnection(construct: string, path: string): BindingConfigError {
   return new BindingConfigError(
-    `${construct} at '${path}': no HuaweiCloudConnection found in its stack, got none. ` +
+    `${construct} at '${printable(path)}': no HuaweiCloudConnection found in its stack, got none. ` +
       `Add \`new HuaweiCloudConnection(stack, "cloud", { region, projectId })\` to the stack before the binding, ` +
       `or pass one as \`connection\`.`,
   );
@@ -58,7 +66,7 @@ export function ambiguousConnection(
   connectionPaths: string[],
 ): BindingConfigError {
   return new BindingConfigError(
-    `${construct} at '${path}': the stack has ${connectionPaths.length} HuaweiCloudConnections, got ` +
+    `${construct} at '${printable(path)}': the stack has ${connectionPaths.length} HuaweiCloudConnections, got ` +
       `${connectionPaths.map((p) => `'${p}'`).join(", ")}. Pass the one to use as \`connection\`.`,
   );
 }
@@ -70,7 +78,7 @@ export function duplicateKey(
   otherPath: string,
 ): BindingConfigError {
   return new BindingConfigError(
-    `${construct} at '${path}': key is already used by '${otherPath}' in the same connection, got "${key}". ` +
+    `${construct} at '${printable(path)}': key is already used by '${printable(otherPath)}' in the same connection, got ${describeValue(key)}. ` +
       `Give each binding its own \`key\` (or leave it unset to use the construct path).`,
   );
 }
@@ -99,7 +107,7 @@ export function eipAlreadyAssociated(
 
 export function unresolvedKey(construct: string, path: string, value: string): BindingConfigError {
   return new BindingConfigError(
-    `${construct} at '${path}': key must be known at synth time (Terraform needs for_each keys at plan time), got "${value}". ` +
+    `${construct} at '${printable(path)}': key must be known at synth time (Terraform needs for_each keys at plan time), got ${describeValue(value)}. ` +
       `Use a literal string, or leave key unset to use the construct path.`,
   );
 }

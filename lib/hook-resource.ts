@@ -11,7 +11,7 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { Fn, Lazy, ref, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from "cdktf";
+import { Fn, Lazy, ref, TerraformElement, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { HookEngine, hookEngine } from "./hook-engine";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
@@ -50,12 +50,12 @@ export class HookResource<Spec extends object> {
     engine: HookEngine = hookEngine(scope, scope.node.path, "terraform_data"),
   ) {
     const specs = Lazy.anyValue(
-      { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
+      { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [escapeTemplate(key), literalStrings(entry.spec)])) },
       { displayHint: `${kind} bindings` },
     );
     // Through a local, not a literal: Terraform evaluates a literal for_each object again for every
     // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
-    const map = new TerraformLocal(scope, `${id}-map`, specs);
+    const map = terraformName(new TerraformLocal(scope, `${id}-map`, specs));
     const each = TerraformIterator.fromMap(map.asAnyMap);
     const command = hookCommand(hookAsset(TerraformStack.of(scope)));
     // Settings known at synth time go into the provisioners as a literal, and not into the state:
@@ -86,7 +86,7 @@ export class HookResource<Spec extends object> {
           : {};
     /** The spec object a hook gets: the identity, plus the binding's options. */
     const specOf = (instance: string) => (perBinding === undefined ? engine.specOf(instance, inTriggers()) : perBinding.spec(instance));
-    this.resource = engine.instance(scope, id, {
+    this.resource = terraformName(engine.instance(scope, id, {
       forEach: each,
       identity: { spec: "each.value", ...(optionsLocal === undefined ? {} : { options: { expression: `try(${optionsLocal}, {})`, used: inTriggers } }) },
       ...input,
@@ -106,7 +106,7 @@ export class HookResource<Spec extends object> {
           },
         },
       ],
-    });
+    }));
 
     const instances = `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}`;
     const count = `length(${instances})`;
@@ -120,7 +120,7 @@ export class HookResource<Spec extends object> {
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
       `${HOOK_ENV.settings} = ${literal === undefined ? "jsonencode(self.input)" : escapeTemplate(JSON.stringify(literal))} }`;
-    this.createResource = engine.instance(scope, `${id}-create`, {
+    this.createResource = terraformName(engine.instance(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
       identity: { strings: Token.asStringMap(`\${{ for k, instance in ${instances} : k => instance.id }}`) },
       ...(literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {}),
@@ -132,12 +132,12 @@ export class HookResource<Spec extends object> {
           environment: Token.asStringMap(Lazy.stringValue({ produce: () => `\${merge(${fixed}, ${chunks()})}` })),
         },
       ],
-    });
+    }));
   }
 
   /** The local `{ key: { name: value } }` of the bindings that set any option: an expression for `each.key`'s. */
   private optionsLocal(scope: Construct, id: string, kind: BindingKind, names: readonly string[]): string {
-    const local = new TerraformLocal(
+    const local = terraformName(new TerraformLocal(
       scope,
       `${id}-options`,
       Lazy.anyValue(
@@ -145,13 +145,13 @@ export class HookResource<Spec extends object> {
           produce: () =>
             Object.fromEntries(
               [...this.entries]
-                .map(([key, entry]) => [key, pick(entry.options, names)] as const)
+                .map(([key, entry]) => [escapeTemplate(key), pick(entry.options, names)] as const)
                 .filter(([, set]) => Object.keys(set).length > 0),
             ),
         },
         { displayHint: `${kind} binding options` },
       ),
-    );
+    ));
     return `local.${local.friendlyUniqueId}[each.key]`;
   }
 
@@ -169,7 +169,7 @@ export class HookResource<Spec extends object> {
 
   /** The Terraform address of one binding's instance, for `terraform apply -replace=...` and state commands. */
   addressOf(key: string): string {
-    return `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
+    return `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}[${hclQuoted(key)}]`;
   }
 
   /** The Terraform address of the instance whose create hook binds all bindings of this kind. */
@@ -203,7 +203,51 @@ function pick(options: Readonly<Record<string, string>> | undefined, names: read
   return Object.fromEntries(names.filter((n) => options?.[n] !== undefined).map((n) => [n, options![n]]));
 }
 
+// Terraform reads every string of a JSON configuration as a template, object keys included: a
+// literal "${" or "%{" would be evaluated. Escaped, they stay text: "$${" reads as "${" and "%%{" as
+// "%{", and no other sequence needs it (a lone "$" or "%" is text, "$$" too). After a carriage
+// return not followed by a line feed Terraform misreads some of them: keys may not hold one
+// (validation.ts), and the other literals are formats without control characters.
+
 /** A string Terraform reads as a template: "${" and "%{" become literal text. */
 function escapeTemplate(text: string): string {
-  return text.replace(/\$\{/g, "$${").replace(/%\{/g, "%%{");
+  // Replacement functions: in a replacement string, "$$" would stand for one "$".
+  return text.replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{");
+}
+
+/**
+ * A Terraform name starts with a letter or an underscore. cdktf makes it from the construct path,
+ * so a connection whose id starts with a digit or "/" ("2024-prod", made "--..." by constructs)
+ * would get a name Terraform refuses: prefixed with "_" then.
+ */
+function terraformName<Element extends TerraformElement>(element: Element): Element {
+  const name = TerraformStack.of(element).getLogicalId(element);
+  if (!/^[A-Za-z_]/.test(name)) element.overrideLogicalId(`_${name}`);
+  return element;
+}
+
+/** A spec with its literal strings escaped; references (tokens) are left for cdktf to write. */
+function literalStrings<Spec extends object>(spec: Spec): Spec {
+  return Object.fromEntries(
+    Object.entries(spec).map(([field, value]) => [field, typeof value === "string" && !isUnresolved(value) ? escapeTemplate(value) : value]),
+  ) as Spec;
+}
+
+/**
+ * A key as Terraform writes it in an instance address: an HCL quoted string, template signs doubled,
+ * characters that are not printable as \u escapes (printable by this Node.js's Unicode version,
+ * which may be newer than Terraform's: Terraform reads either spelling as the same key).
+ */
+function hclQuoted(key: string): string {
+  const escapes: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\" };
+  let out = "";
+  for (const ch of key) {
+    if (escapes[ch] !== undefined) out += escapes[ch];
+    else if (/[\p{L}\p{M}\p{N}\p{P}\p{S} ]/u.test(ch)) out += ch;
+    else {
+      const code = ch.codePointAt(0)!;
+      out += code < 0x10000 ? `\\u${code.toString(16).padStart(4, "0")}` : `\\U${code.toString(16).padStart(8, "0")}`;
+    }
+  }
+  return `"${escapeTemplate(out)}"`;
 }

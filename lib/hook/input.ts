@@ -71,7 +71,13 @@ const MAX_RETRIES = 20;
 const MAX_REQUEST_TIMEOUT_SECONDS = 3_600;
 
 function show(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    // JSON.parse reads arrays and objects nested deeper than JSON.stringify can write back.
+    text = Array.isArray(value) ? "an array nested too deeply to show" : "an object nested too deeply to show";
+  }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

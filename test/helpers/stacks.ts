@@ -69,7 +69,7 @@ export function hookSettingsOf(stack: TerraformStack, kind: string): any {
   const destroy = hookOf(stack, kind).provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS;
   if (typeof destroy !== "string" || destroy.includes("${")) throw new Error(`settings are not a literal: ${destroy}`);
   const create: string = createHookOf(stack, kind).resource.provisioner[0]["local-exec"].environment;
-  if (!create.includes(`HWC_BINDINGS_SETTINGS = ${JSON.stringify(destroy).replace(/\$\{/g, "$${").replace(/%\{/g, "%%{")} }`)) {
+  if (!create.includes(`HWC_BINDINGS_SETTINGS = ${JSON.stringify(destroy).replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{")} }`)) {
     throw new Error(`the create instance's settings differ from the destroy provisioner's: ${create}`);
   }
   return JSON.parse(destroy.replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{"));

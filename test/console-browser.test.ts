@@ -121,7 +121,7 @@ describe("console in a browser", () => {
     }
     // The recent requests, with the one the fault answered, and the rule that is left.
     await p.waitForFunction((count) => document.querySelectorAll("#requests .line").length === count, emu.requests().length, { timeout: 1000 });
-    expect(await p.locator("#requests .line", { hasText: "503" }).innerText()).toMatch(/PUT\s+\/v1\/012345…\/publicips\/e0000000…000[01]\s+503\s+[\d.]+\s+APIGW\.0201\s+status/);
+    expect(await p.locator("#requests .line", { hasText: "APIGW.0201" }).innerText()).toMatch(/PUT\s+\/v1\/012345…\/publicips\/e0000000…000[01]\s+503\s+[\d.]+\s+APIGW\.0201\s+status/);
     expect(await p.locator("#faults").innerText()).toMatch(/^DELETE\s+\/v2\.0\/ports\/\*\s+answer 409\s+3$/);
     expect(await p.locator("#summary").innerText()).toMatch(/3\s+virtual IPs on server NICs\s+2\s+reverse bindings\s+2\s+elastic IPs bound/);
     expect(await p.locator("#idle-nics summary").innerText()).toBe("8 server NICs with nothing bound");
@@ -129,7 +129,7 @@ describe("console in a browser", () => {
     const shot = process.env.HWC_CONSOLE_SCREENSHOT ?? path.join(os.tmpdir(), "console.png");
     await p.evaluate(() => document.querySelectorAll(".changed").forEach((el) => el.classList.remove("changed")));
     // The request the fault answered, in view in the requests' scroll box.
-    await p.locator("#requests .line", { hasText: "503" }).scrollIntoViewIfNeeded();
+    await p.locator("#requests .line", { hasText: "APIGW.0201" }).scrollIntoViewIfNeeded();
     await p.evaluate(() => window.scrollTo(0, 0));
     await p.screenshot({ path: shot, fullPage: true });
     expect(fs.statSync(shot).size).toBeGreaterThan(10_000);

@@ -10,7 +10,7 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
+import { coreOf, type TerraformResourceLike } from "./core";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
 import { HookSettings } from "./hook/types";
@@ -23,12 +23,14 @@ export interface HookEntry<Spec> {
 
 export class HookResource<Spec extends object> {
   /** The per-binding instances, with the destroy provisioner. */
-  readonly resource: DataResource;
+  readonly resource: TerraformResourceLike;
   /** The one instance that binds them all. */
-  readonly createResource: DataResource;
+  readonly createResource: TerraformResourceLike;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
   constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings) {
+    // Built with the core that made the stack: each core synthesizes only its own elements.
+    const { DataResource, Lazy, TerraformIterator, TerraformLocal, Token } = coreOf("HuaweiCloudConnection", scope).module;
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
@@ -37,7 +39,7 @@ export class HookResource<Spec extends object> {
     // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
     const map = new TerraformLocal(scope, `${id}-map`, specs);
     const each = TerraformIterator.fromMap(map.asAnyMap);
-    const command = hookCommand(hookAsset(TerraformStack.of(scope)));
+    const command = hookCommand(hookAsset(scope));
     // Settings known at synth time go into the provisioners as a literal, and not into the state:
     // terraform_data keeps its input twice (input and output), with a type description of each,
     // and Terraform copies the whole state after every instance it applies, so at N = 1000 the

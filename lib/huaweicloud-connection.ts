@@ -1,5 +1,5 @@
 import { Construct, IConstruct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { stackOf } from "./core";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
 import { HookResource } from "./hook-resource";
 import { MAX_CONCURRENCY } from "./hook/constants";
@@ -88,7 +88,7 @@ export class HuaweiCloudConnection extends Construct {
 
   /** All connections in the stack of `scope`, in creation order. */
   static allInStack(scope: IConstruct): HuaweiCloudConnection[] {
-    return TerraformStack.of(scope)
+    return stackOf("HuaweiCloudConnection", scope)
       .node.findAll()
       .filter((c): c is HuaweiCloudConnection => HuaweiCloudConnection.isHuaweiCloudConnection(c));
   }

@@ -1,15 +1,16 @@
 // Syntax checks shared by the constructs. Values that are still tokens (IDs of resources created in
 // the same stack) cannot be checked at synth time and pass through.
 import { isIP } from "node:net";
-import { Token } from "cdktf";
+import { anyCore } from "./core";
 import { invalidValue } from "./errors";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[0-9a-f]{32}$/i;
 const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
+/** True for a token; both cores encode tokens alike, in one shared token map, so either can tell. */
 export function isUnresolved(value: unknown): boolean {
-  return Token.isUnresolved(value);
+  return anyCore().module.Token.isUnresolved(value);
 }
 
 export function checkUuid(construct: string, path: string, field: string, value: string, what: string): void {

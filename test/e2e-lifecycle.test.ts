@@ -17,7 +17,7 @@ import {
   output,
   writes,
 } from "./helpers/bindings";
-import { emulatorWorkspace } from "./helpers/terraform";
+import { type CoreName, emulatorWorkspace } from "./helpers/terraform";
 import { eipId, nicId, portId, vipFor, worldSeed } from "./helpers/world";
 
 describe("end to end through terraform", () => {
@@ -30,8 +30,10 @@ describe("end to end through terraform", () => {
     await emulator.close();
   });
 
-  test("deploys, moves an elastic IP, unbinds a removed construct and destroys", async () => {
-    const ws = emulatorWorkspace("lifecycle", emulator);
+  // The same life from an app of either core: the library builds its resources with the core of
+  // the app's stack.
+  test.each<CoreName>(["cdktf", "cdktn"])("deploys, moves an elastic IP, unbinds a removed construct and destroys (%s app)", async (core) => {
+    const ws = emulatorWorkspace("lifecycle", emulator, core);
     const declared: Declared = {
       vips: [
         { name: "ha-a", nic: 0, vip: "10.1.0.100" },

@@ -3,8 +3,8 @@ import { stackOf } from "./core";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
 import { HookResource } from "./hook-resource";
 import { MAX_CONCURRENCY } from "./hook/constants";
-import { EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
-import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnresolved } from "./validation";
+import { CredentialVariables, EipSpec, HookSettings, VirtualIpSpec } from "./hook/types";
+import { checkCredentialVariables, checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, isUnresolved } from "./validation";
 
 const CONNECTION_SYMBOL = Symbol.for("cdktf-huaweicloud-bindings.HuaweiCloudConnection");
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
@@ -71,7 +71,18 @@ export interface HuaweiCloudConnectionConfig {
    * @default 10
    */
   readonly concurrency?: number;
+  /**
+   * The names of the environment variables that hold this connection's credentials, so that two
+   * connections of one app (two accounts) deploy in one run. Names only: the values stay in the
+   * environment that runs Terraform and go nowhere else. When set, the hooks read exactly the
+   * variables named here and no default. A change takes effect without re-binding.
+   * @default HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), HW_SECURITY_TOKEN, or HW_AUTH_TOKEN
+   */
+  readonly credentialVariables?: HuaweiCloudCredentialVariables;
 }
+
+/** Names of the environment variables that hold a connection's credentials (see CredentialVariables). */
+export type HuaweiCloudCredentialVariables = CredentialVariables;
 
 /**
  * One region and project of Huawei Cloud (or a cloud with the same API), like a provider block.
@@ -113,6 +124,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly maxRetries: number;
   readonly requestTimeoutSeconds?: number;
   readonly concurrency?: number;
+  readonly credentialVariables?: HuaweiCloudCredentialVariables;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -159,6 +171,9 @@ export class HuaweiCloudConnection extends Construct {
       checkPositiveInteger(name, path, "concurrency", concurrency, MAX_CONCURRENCY, "Leave concurrency unset (10) unless the cloud throttles you (lower it) or you bind hundreds of bindings at once (raise it).");
     }
 
+    const credentialVariables =
+      config.credentialVariables === undefined ? undefined : checkCredentialVariables(name, path, config.credentialVariables);
+
     this.region = region;
     this.projectId = projectId;
     this.ecsEndpoint = ecsEndpoint;
@@ -168,6 +183,7 @@ export class HuaweiCloudConnection extends Construct {
     this.maxRetries = maxRetries;
     this.requestTimeoutSeconds = requestTimeoutSeconds;
     this.concurrency = concurrency;
+    this.credentialVariables = credentialVariables;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -178,6 +194,7 @@ export class HuaweiCloudConnection extends Construct {
       maxRetries,
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(credentialVariables === undefined ? {} : { credentialVariables }),
     };
     this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
     this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);

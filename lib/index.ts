@@ -15,4 +15,4 @@ export {
   type FaultRule,
   type RequestLogEntry,
 } from "./emulator";
-export type { VirtualIpSpec, EipSpec, HookSettings } from "./hook/types";
+export type { VirtualIpSpec, EipSpec, HookSettings, CredentialVariables } from "./hook/types";

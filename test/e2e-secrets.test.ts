@@ -19,7 +19,8 @@ import {
   output,
   taintedInstances,
 } from "./helpers/bindings";
-import { newWorkspace, TerraformWorkspace } from "./helpers/terraform";
+import { artifacts, hits, isolatedWorkspace } from "./helpers/secrets";
+import { TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
 
 const ACCESS_KEY = "AKE2ESECRETSCAN00001";
@@ -37,17 +38,6 @@ const declared: Declared = {
 };
 const moved: Declared = { ...declared, eips: [{ name: "web", eip: 0, port: 1 }] };
 
-/** A workspace whose environment holds only the given credentials, whatever the shell exports. */
-function isolatedWorkspace(stack: string, credentials: Record<string, string>): TerraformWorkspace {
-  const ws = newWorkspace(stack, credentials);
-  for (const name of Object.keys(ws.env)) {
-    if (/^(HW_|HUAWEICLOUD_SDK_)/.test(name) && !(name in credentials)) delete ws.env[name];
-  }
-  ws.env.TF_LOG = "TRACE";
-  ws.env.TF_LOG_PATH = path.join(ws.outdir, "terraform-trace.log");
-  return ws;
-}
-
 /** Deploys, plans a change into a saved plan, applies it and destroys; returns every artifact. */
 async function wholeLife(emulator: RunningEmulator, ws: TerraformWorkspace): Promise<Record<string, string>> {
   ws.synth(declare(emulator, declared));
@@ -63,20 +53,7 @@ async function wholeLife(emulator: RunningEmulator, ws: TerraformWorkspace): Pro
   expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
   expect((await ws.destroy()).code).toBe(0);
   expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
-  return artifacts(emulator, ws, { "terraform show -json of the saved plan": planJson });
-}
-
-function artifacts(emulator: RunningEmulator, ws: TerraformWorkspace, extra: Record<string, string> = {}): Record<string, string> {
-  const backup = path.join(ws.dir, "terraform.tfstate.backup");
-  return {
-    "the synthesized outdir (cdk.tf.json, manifest, hook asset, state, plan, trace log)": ws.synthesizedText(),
-    "terraform.tfstate": ws.stateText(),
-    "terraform.tfstate.backup": fs.existsSync(backup) ? fs.readFileSync(backup, "utf8") : "",
-    "Terraform's TRACE log": fs.readFileSync(ws.env.TF_LOG_PATH as string, "utf8"),
-    "everything terraform printed, hook lines included": ws.transcript.join("\n"),
-    "the emulator's request log": JSON.stringify(emulator.requests()),
-    ...extra,
-  };
+  return artifacts([emulator], ws, { "terraform show -json of the saved plan": planJson });
 }
 
 /** The bindings whose create or destroy started in a run, by kind, from their first hook line. */
@@ -90,10 +67,6 @@ function attempted(stdout: string): { vips: number; eips: number } {
  * reads (sent at once), an EIP's one read.
  */
 const firstReads = ({ vips, eips }: { vips: number; eips: number }) => 2 * vips + eips;
-
-function hits(found: Record<string, string>, secrets: string[]): string[] {
-  return Object.entries(found).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${s} in ${where}`));
-}
 
 describe("secrets through terraform", () => {
   let emulator: RunningEmulator;
@@ -205,7 +178,7 @@ describe("secrets through terraform", () => {
     await applyOk(good);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
     const found = {
-      ...artifacts(emulator, good),
+      ...artifacts([emulator], good),
       "everything the runs with the wrong key printed": bad.transcript.join("\n"),
       "Terraform's TRACE log of the runs with the wrong key": fs.readFileSync(bad.env.TF_LOG_PATH as string, "utf8"),
     };

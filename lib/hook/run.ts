@@ -6,7 +6,7 @@
 // key and ending with its own summary line, and ends with one line about them all.
 import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
 import type { HookContext, Outcome } from "./context";
-import { readCredentials, secretsIn, type Credentials } from "./credentials";
+import { credentialNames, readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
 import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./errors";
 import { DEFAULT_MAX_SOCKETS, HttpClient } from "./http-client";
@@ -41,7 +41,7 @@ export async function runHook(
       logger.info(`${job.action} done in ${logger.elapsed()}: no bindings, nothing to do`);
       return EXIT.ok;
     }
-    const credentials = readCredentials(env);
+    const credentials = readCredentials(env, credentialNames(job.settings.credentialVariables));
     const { requestTimeoutSeconds, maxRetries } = job.settings;
     client = new HttpClient({
       credentials,
@@ -202,8 +202,8 @@ function hint(err: HookError, credentials: Credentials): string {
   if (err.status === 401) {
     const what =
       credentials.kind === "token"
-        ? "HW_AUTH_TOKEN (an IAM token expires after 24 hours)"
-        : "HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN, which expires, for temporary credentials), and the clock of this machine (a signature more than 15 minutes off is refused)";
+        ? `${credentials.source} (an IAM token expires after 24 hours)`
+        : `${credentials.source}, and the clock of this machine (a signature more than 15 minutes off is refused)`;
     return (
       `. The cloud did not accept the credentials: check ${what} in the environment that runs Terraform. ` +
       "Not retried: on the real cloud, five bad signatures in a row lock the access key for 5 minutes."

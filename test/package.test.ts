@@ -101,7 +101,7 @@ describe("the npm package", () => {
     for (const script of ["preinstall", "install", "postinstall", "prepare"]) expect(pkg.scripts).not.toHaveProperty(script);
     expect(pkg.scripts.prepack).toContain("build");
     expect(Object.keys(pkg.exports)).toEqual([".", "./emulator", "./package.json"]);
-    expect(pkg.peerDependenciesMeta).toEqual({ cdktf: { optional: true }, cdktn: { optional: true } });
+    expect(pkg.peerDependenciesMeta).toEqual({ "@cdktf/provider-null": { optional: true }, cdktf: { optional: true }, cdktn: { optional: true } });
     for (const file of [pkg.main, pkg.types, pkg.bin["hwc-bindings"], pkg.exports["./emulator"].default, pkg.exports["./emulator"].types]) {
       expect(fs.existsSync(path.join(unpacked, file))).toBe(true);
     }
@@ -117,7 +117,16 @@ describe("the npm package", () => {
         : fs.readdirSync(ROOT, { recursive: true, encoding: "utf8" }).filter((f) => !/^(node_modules|dist|\.git)(\/|$)/.test(f)),
     );
     expect(inRepo.has("bench/REPORT.md")).toBe(true);
-    const anchors = new Set([...readme.replace(/^```[\s\S]*?^```$/gm, "").matchAll(/^#+ (.+)$/gm)].map((m) => slug(m[1])));
+    // As GitHub and npm make them: a repeated heading's anchor gets -1, -2, ...
+    const seen = new Map<string, number>();
+    const anchors = new Set(
+      [...readme.replace(/^```[\s\S]*?^```$/gm, "").matchAll(/^#+ (.+)$/gm)].map((m) => {
+        const base = slug(m[1]);
+        const n = seen.get(base) ?? 0;
+        seen.set(base, n + 1);
+        return n === 0 ? base : `${base}-${n}`;
+      }),
+    );
     const links = [...readme.replace(/^```[\s\S]*?^```$/gm, "").matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
     expect(links.length).toBeGreaterThan(10);
     const broken = links.filter((link) => {

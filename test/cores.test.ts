@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { Construct } from "constructs";
 import { EipAssociation, HuaweiCloudConnection, VirtualIpBinding } from "../lib";
 import { CORES, type CoreName } from "./helpers/terraform";
-import { EIP_A, NIC_A, PORT_A, PROJECT_ID, REGION, SUBNET } from "./helpers/stacks";
+import { EIP_A, NIC_A, NIC_B, PORT_A, PROJECT_ID, REGION, SUBNET } from "./helpers/stacks";
 
 function build(core: CoreName) {
   const { Testing, TerraformStack, TerraformVariable } = CORES[core] as typeof import("cdktf");
@@ -21,6 +21,9 @@ function build(core: CoreName) {
   });
   new VirtualIpBinding(stack, "vip", { connection: fixed, nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
   new EipAssociation(stack, "eip", { connection: variable, publicipId: EIP_A, portId: PORT_A });
+  // A per-binding option (api) on the connection whose settings go through input: its options
+  // local and the merge of settings and options are built with the stack's core too.
+  new VirtualIpBinding(stack, "vip-port", { connection: variable, nicId: NIC_B, subnetId: SUBNET, ipAddress: "192.168.0.8", api: "port" });
   return { app, stack, fixed, json: JSON.parse(Testing.synth(stack)) };
 }
 
@@ -43,6 +46,8 @@ describe("cdktf and cdktn", () => {
     expect(Object.keys(viaCdktn.resource.terraform_data).sort()).toEqual(Object.keys(viaCdktf.resource.terraform_data).sort());
     expect(Object.keys(viaCdktf.resource.terraform_data)).toHaveLength(8);
     expect(withoutMetadata(viaCdktn)).toEqual(withoutMetadata(viaCdktf));
+    expect(JSON.stringify(viaCdktn.resource.terraform_data)).toContain('"input":"${merge(');
+    expect(Object.keys(viaCdktn.locals).some((k) => k.includes("options"))).toBe(true);
   });
 
   test.each<CoreName>(["cdktf", "cdktn"])("builds the resources of a %s stack with that core", (core) => {

@@ -1,7 +1,7 @@
 // What VirtualIpBinding and EipAssociation share: finding their connection, their key, and the
 // stack-wide claims that refuse two bindings on one NIC, EIP or port.
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { stackOf } from "./core";
 import { ambiguousConnection, duplicateKey, invalidValue, unresolvedKey } from "./errors";
 import { HookResource } from "./hook-resource";
 import { HuaweiCloudConnection } from "./huaweicloud-connection";
@@ -22,12 +22,12 @@ export interface BindingBaseConfig {
 }
 
 type ClaimKind = "nic" | "eip" | "port";
-const claims = new WeakMap<TerraformStack, Map<string, string>>();
+const claims = new WeakMap<object, Map<string, string>>();
 
 /** Records that `path` owns `id`; returns the path of an earlier owner, if any. */
 export function claim(scope: Construct, kind: ClaimKind, id: string): string | undefined {
   if (isUnresolved(id)) return undefined;
-  const stack = TerraformStack.of(scope);
+  const stack = stackOf("binding", scope);
   let owners = claims.get(stack);
   if (!owners) {
     owners = new Map();

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // `hwc-bindings <command>`: the package's command line. Each subcommand lives next to what it drives.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { runDriftCli } from "./drift/cli";
 import { runEmulatorCli } from "./emulator/cli";
 
@@ -10,7 +12,24 @@ commands:
              (hwc-bindings drift --help for its options; exit 0 in sync, 2 drift, 1 error)
   emulator   run a local emulator of the ECS NIC virtual-IP, EIP and port APIs
              (hwc-bindings emulator --help for its options)
+
+options:
+  -v, --version   print the package's version
+  -h, --help      show this help
 `;
+
+/** The version in this package's package.json: two folders up when compiled (dist/lib), one from sources. */
+export function packageVersion(): string {
+  for (const file of [path.join(__dirname, "..", "..", "package.json"), path.join(__dirname, "..", "package.json")]) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(file, "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "cdktf-huaweicloud-bindings" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // Not this one.
+    }
+  }
+  throw new Error("cannot find the package.json of cdktf-huaweicloud-bindings next to its compiled files; reinstall the package.");
+}
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -19,6 +38,11 @@ export async function main(argv: string[]): Promise<number> {
       return runDriftCli(rest);
     case "emulator":
       return runEmulatorCli(rest);
+    case "version":
+    case "--version":
+    case "-v":
+      process.stdout.write(`${packageVersion()}\n`);
+      return 0;
     case "help":
     case "--help":
     case "-h":

@@ -2,7 +2,8 @@
 // synthesized stack directory runs on any machine with `node` and `terraform`, with no install.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
+import type { IConstruct } from "constructs";
+import { coreOf, stackOf, type TerraformAssetLike } from "./core";
 import { hookNotBuilt } from "./errors";
 import { EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
 
@@ -23,10 +24,12 @@ export function hookSourceDir(): string {
   return found;
 }
 
-/** One asset per stack, shared by all its connections. */
-export function hookAsset(stack: TerraformStack): TerraformAsset {
+/** One asset per stack (the stack of `scope`), shared by all its connections. */
+export function hookAsset(scope: IConstruct): TerraformAssetLike {
+  const stack = stackOf("HuaweiCloudConnection", scope);
   const existing = stack.node.tryFindChild(ASSET_ID);
-  if (existing) return existing as TerraformAsset;
+  if (existing) return existing as TerraformAssetLike;
+  const { TerraformAsset, AssetType } = coreOf("HuaweiCloudConnection", scope).module;
   return new TerraformAsset(stack, ASSET_ID, { path: hookSourceDir(), type: AssetType.DIRECTORY });
 }
 
@@ -36,7 +39,7 @@ export function hookAsset(stack: TerraformStack): TerraformAsset {
  * hook under another name (see EXTRA_CA_CERTS_ENV): Node.js would otherwise parse that file at
  * start-up in every hook process. `$NAME` without braces, which Terraform leaves alone.
  */
-export function hookCommand(asset: TerraformAsset): string {
+export function hookCommand(asset: TerraformAssetLike): string {
   return hookCommandFor(`./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`);
 }
 

@@ -8,17 +8,8 @@
 //   is kept as one JSON string under triggers["spec"], and the hooks get the same JSON text either
 //   way (jsonencode sorts object keys, and jsondecode + jsonencode gives back the same text).
 import * as path from "node:path";
-import { Construct } from "constructs";
-import {
-  DataResource,
-  ITerraformIterator,
-  LocalExecProvisioner,
-  TerraformProvider,
-  TerraformResource,
-  Lazy,
-  TerraformStack,
-  Token,
-} from "cdktf";
+import type { Construct } from "constructs";
+import { coreOf, stackOf, type CoreModule, type LocalExecProvisionerLike, type MapIteratorLike, type TerraformResourceLike } from "./core";
 import { BindingConfigError } from "./errors";
 
 /** The Terraform resource type the hooks are built on. */
@@ -35,7 +26,7 @@ export const PROVIDER_NULL_PACKAGE = "@cdktf/provider-null";
 const PROVIDER_NULL_RANGE = "^11";
 
 export interface HookInstanceConfig {
-  readonly forEach?: ITerraformIterator;
+  readonly forEach?: MapIteratorLike;
   readonly count?: number;
   /**
    * What replaces the instance when it changes: `spec`, an HCL expression (without "${}") whose
@@ -54,13 +45,13 @@ export interface HookInstanceConfig {
     | { readonly strings: { [key: string]: string } };
   /** Settings that hold references (terraform_data only: null_resource has no such attribute). */
   readonly input?: { [key: string]: unknown };
-  readonly provisioners: LocalExecProvisioner[];
+  readonly provisioners: LocalExecProvisionerLike[];
 }
 
 export interface HookEngine {
   readonly resourceType: HookResourceType;
   /** A hook resource of this engine's type. */
-  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource;
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResourceLike;
   /**
    * An HCL expression (without "${}") for the spec object stored in the instance `instance`, with
    * the options kept beside it in the identity when `withOptions` (see HookInstanceConfig.identity).
@@ -70,11 +61,15 @@ export interface HookEngine {
   readonly selfSpecJson: string;
 }
 
+/** terraform_data, built with the core of the stack (cdktf or cdktn): each synthesizes only its own elements. */
 class TerraformDataEngine implements HookEngine {
   readonly resourceType = "terraform_data" as const;
   readonly selfSpecJson = "${jsonencode(self.triggers_replace)}";
 
-  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource {
+  constructor(private readonly core: CoreModule) {}
+
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResourceLike {
+    const { DataResource, Token } = this.core;
     const identity = "spec" in config.identity ? `\${${config.identity.spec}}` : config.identity.strings;
     return new DataResource(scope, id, {
       ...(config.forEach === undefined ? {} : { forEach: config.forEach }),
@@ -96,9 +91,13 @@ class NullResourceEngine implements HookEngine {
   readonly resourceType = "null_resource" as const;
   readonly selfSpecJson = `\${self.triggers.${NULL_SPEC_TRIGGER}}`;
 
-  constructor(private readonly module: ProviderNull) {}
+  constructor(
+    private readonly module: ProviderNull,
+    private readonly core: CoreModule,
+  ) {}
 
-  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResource {
+  instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResourceLike {
+    const { Lazy, Token } = this.core;
     if (config.input !== undefined) {
       throw new Error(`null_resource has no input: ${id} cannot keep settings that hold references`);
     }
@@ -119,10 +118,10 @@ class NullResourceEngine implements HookEngine {
           )
         : identity.strings;
     return new this.module.resource.Resource(scope, id, {
-      ...(config.forEach === undefined ? {} : { forEach: config.forEach }),
+      ...(config.forEach === undefined ? {} : { forEach: config.forEach as never }),
       ...(config.count === undefined ? {} : { count: config.count }),
-      triggers,
-      provisioners: config.provisioners,
+      triggers: triggers as { [key: string]: string },
+      provisioners: config.provisioners as never,
     });
   }
 
@@ -132,20 +131,19 @@ class NullResourceEngine implements HookEngine {
   }
 }
 
-const TERRAFORM_DATA = new TerraformDataEngine();
-
 /**
- * The engine of `resourceType` for the connection at `scope` (named `path` in errors). For
- * null_resource: loads @cdktf/provider-null, checks that the stack is built on the core it is built
- * for, and declares one NullProvider in the stack unless the stack has one (several connections
- * share it).
+ * The engine of `resourceType` for the connection at `scope` (named `path` in errors), building
+ * with the core of the scope's stack (lib/core.ts). For null_resource: checks that the stack is
+ * built on the core @cdktf/provider-null is built on, loads it, and declares one NullProvider in
+ * the stack unless the stack has one (several connections share it).
  */
 export function hookEngine(scope: Construct, connectionPath: string, resourceType: HookResourceType): HookEngine {
-  if (resourceType === "terraform_data") return TERRAFORM_DATA;
-  const module = loadProviderNull(connectionPath);
+  const core = coreOf("HuaweiCloudConnection", scope);
+  if (resourceType === "terraform_data") return new TerraformDataEngine(core.module);
   checkNullProviderCore(scope, connectionPath);
+  const module = loadProviderNull(connectionPath);
   declareNullProvider(scope, module);
-  return new NullResourceEngine(module);
+  return new NullResourceEngine(module, core.module);
 }
 
 function loadProviderNull(connectionPath: string): ProviderNull {
@@ -165,30 +163,38 @@ function loadProviderNull(connectionPath: string): ProviderNull {
 }
 
 /**
- * Fails unless the stack of `scope` is built on the core that @cdktf/provider-null is built on.
- * Its classes extend the classes of the `cdktf` it resolves; a stack of another core (CDK Terrain,
- * `cdktn`, for which no build of the package exists, or another copy of cdktf) cannot synthesize
- * them. The single place to ask "can null_resource be used in this app".
+ * Fails unless the stack of `scope` is built on the core that @cdktf/provider-null is built on:
+ * cdktf, and the very copy of it that the package resolves. Its classes extend that copy's classes;
+ * a stack of CDK Terrain (`cdktn`, for which no build of the package exists) or of another copy of
+ * cdktf cannot synthesize them. The single place to ask "can null_resource be used in this app".
  */
 export function checkNullProviderCore(scope: Construct, connectionPath: string): void {
+  const core = coreOf("HuaweiCloudConnection", scope);
+  const stack = stackOf("HuaweiCloudConnection", scope);
+  if (core.name !== "cdktf") {
+    throw new BindingConfigError(
+      `HuaweiCloudConnection at '${connectionPath}': hookResource must be "terraform_data" in a CDK Terrain (${core.name}) app, got "null_resource". ` +
+        `The stack '${stack.node.path}' is built on ${core.name} (${core.from}), and ${PROVIDER_NULL_PACKAGE} is built on cdktf only: no build of it exists for ${core.name}, ` +
+        `whose synthesizer cannot synthesize its resources. Leave hookResource unset: terraform_data gives the same hooks and needs no provider.`,
+    );
+  }
+  loadProviderNull(connectionPath);
   const packageDir = path.dirname(require.resolve(`${PROVIDER_NULL_PACKAGE}/package.json`));
   const corePath = require.resolve("cdktf", { paths: [packageDir] });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const core = require(corePath) as typeof import("cdktf");
-  const stack: Construct = TerraformStack.of(scope);
-  if (stack instanceof core.TerraformStack) return;
+  const providerCore = require(corePath) as CoreModule;
+  if (stack instanceof (providerCore.TerraformStack as unknown as new () => object)) return;
   throw new BindingConfigError(
     `HuaweiCloudConnection at '${connectionPath}': hookResource must be "terraform_data" in this app, got "null_resource". ` +
-      `${PROVIDER_NULL_PACKAGE} is built on cdktf (${corePath}), but the stack '${stack.node.path}' is built on another core ` +
-      `(CDK Terrain, cdktn, for which no build of ${PROVIDER_NULL_PACKAGE} exists, or another copy of cdktf), which cannot synthesize its resources. ` +
-      `Leave hookResource unset: terraform_data gives the same hooks and needs no provider.`,
+      `${PROVIDER_NULL_PACKAGE} is built on cdktf (${corePath}), but the stack '${stack.node.path}' is built on another copy of cdktf (${core.from}), ` +
+      `which cannot synthesize its resources. Install cdktf once (npm ls cdktf shows every copy), or leave hookResource unset: terraform_data gives the same hooks and needs no provider.`,
   );
 }
 
 function declareNullProvider(scope: Construct, module: ProviderNull): void {
-  const stack = TerraformStack.of(scope);
+  const stack = stackOf("HuaweiCloudConnection", scope);
   const isDefaultNull = (c: unknown): boolean =>
-    c instanceof module.provider.NullProvider && (c as TerraformProvider).alias === undefined;
+    c instanceof module.provider.NullProvider && (c as { alias?: string }).alias === undefined;
   if (stack.node.findAll().some(isDefaultNull)) return;
   const provider = new module.provider.NullProvider(stack, "hwc-bindings-null");
   // A NullProvider the app declares after the connection would be a second default configuration

@@ -11,7 +11,8 @@
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
 // 84 s where the API needed 20 s.
 import { Construct } from "constructs";
-import { Fn, Lazy, ref, TerraformElement, TerraformIterator, TerraformLocal, TerraformResource, TerraformStack, Token } from "cdktf";
+import type { IConstruct } from "constructs";
+import { coreOf, type CoreModule, type TerraformResourceLike } from "./core";
 import { hookAsset, hookCommand } from "./hook-asset";
 import { HookEngine, hookEngine } from "./hook-engine";
 import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
@@ -31,9 +32,9 @@ export interface HookEntry<Spec> {
 
 export class HookResource<Spec extends object> {
   /** The per-binding instances, with the destroy provisioner. */
-  readonly resource: TerraformResource;
+  readonly resource: TerraformResourceLike;
   /** The one instance that binds them all. */
-  readonly createResource: TerraformResource;
+  readonly createResource: TerraformResourceLike;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
   /**
@@ -49,6 +50,8 @@ export class HookResource<Spec extends object> {
     options: readonly string[] = [],
     engine: HookEngine = hookEngine(scope, scope.node.path, "terraform_data"),
   ) {
+    // Built with the core that made the stack: each core synthesizes only its own elements.
+    const { Fn, Lazy, ref, TerraformIterator, TerraformLocal, Token } = coreOf("HuaweiCloudConnection", scope).module;
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [escapeTemplate(key), literalStrings(entry.spec)])) },
       { displayHint: `${kind} bindings` },
@@ -57,7 +60,7 @@ export class HookResource<Spec extends object> {
     // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
     const map = terraformName(new TerraformLocal(scope, `${id}-map`, specs));
     const each = TerraformIterator.fromMap(map.asAnyMap);
-    const command = hookCommand(hookAsset(TerraformStack.of(scope)));
+    const command = hookCommand(hookAsset(scope));
     // Settings known at synth time go into the provisioners as a literal, and not into the state:
     // terraform_data keeps its input twice (input and output), with a type description of each,
     // and Terraform copies the whole state after every instance it applies, so at N = 1000 the
@@ -71,7 +74,7 @@ export class HookResource<Spec extends object> {
     const optionsLocal = options.length > 0 ? this.optionsLocal(scope, id, kind, options) : undefined;
     const perBinding =
       optionsLocal !== undefined && engine.resourceType === "terraform_data"
-        ? optionsInput(optionsLocal, options, literal === undefined ? settings : undefined)
+        ? optionsInput({ Fn, ref, Token }, optionsLocal, options, literal === undefined ? settings : undefined)
         : undefined;
     // Under null_resource, only while some binding sets an option: otherwise its JSON is as before.
     const inTriggers = (): boolean =>
@@ -137,6 +140,7 @@ export class HookResource<Spec extends object> {
 
   /** The local `{ key: { name: value } }` of the bindings that set any option: an expression for `each.key`'s. */
   private optionsLocal(scope: Construct, id: string, kind: BindingKind, names: readonly string[]): string {
+    const { Lazy, TerraformLocal } = coreOf("HuaweiCloudConnection", scope).module;
     const local = terraformName(new TerraformLocal(
       scope,
       `${id}-options`,
@@ -184,6 +188,7 @@ export class HookResource<Spec extends object> {
  * options into its spec. An instance without options keeps the input it had before options existed.
  */
 function optionsInput(
+  { Fn, ref, Token }: Pick<CoreModule, "Fn" | "ref" | "Token">,
   mine: string,
   names: readonly string[],
   settingsInput: HookSettings | undefined,
@@ -220,8 +225,8 @@ function escapeTemplate(text: string): string {
  * so a connection whose id starts with a digit or "/" ("2024-prod", made "--..." by constructs)
  * would get a name Terraform refuses: prefixed with "_" then.
  */
-function terraformName<Element extends TerraformElement>(element: Element): Element {
-  const name = TerraformStack.of(element).getLogicalId(element);
+function terraformName<Element extends IConstruct & { overrideLogicalId(newLogicalId: string): void }>(element: Element): Element {
+  const name = coreOf("HuaweiCloudConnection", element).module.TerraformStack.of(element).getLogicalId(element);
   if (!/^[A-Za-z_]/.test(name)) element.overrideLogicalId(`_${name}`);
   return element;
 }

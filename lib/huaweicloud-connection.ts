@@ -1,11 +1,19 @@
 import { Construct, IConstruct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { stackOf } from "./core";
 import { missingRegionOrProject, ambiguousConnection, noConnection, invalidValue } from "./errors";
 import { HOOK_RESOURCE_TYPES, HookResourceType, hookEngine } from "./hook-engine";
 import { HookResource } from "./hook-resource";
 import { BINDING_OPTIONS, MAX_CONCURRENCY } from "./hook/constants";
-import { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./hook/types";
-import { checkEndpoint, checkPositiveInteger, checkProjectId, checkRegion, checkVirtualIpApi, isUnresolved } from "./validation";
+import { CredentialVariables, EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./hook/types";
+import {
+  checkCredentialVariables,
+  checkEndpoint,
+  checkPositiveInteger,
+  checkProjectId,
+  checkRegion,
+  checkVirtualIpApi,
+  isUnresolved,
+} from "./validation";
 
 const CONNECTION_SYMBOL = Symbol.for("cdktf-huaweicloud-bindings.HuaweiCloudConnection");
 const MAX_TIMEOUT_SECONDS = 24 * 3600;
@@ -90,7 +98,18 @@ export interface HuaweiCloudConnectionConfig {
    * @default "terraform_data"
    */
   readonly hookResource?: HookResourceType;
+  /**
+   * The names of the environment variables that hold this connection's credentials, so that two
+   * connections of one app (two accounts) deploy in one run. Names only: the values stay in the
+   * environment that runs Terraform and go nowhere else. When set, the hooks read exactly the
+   * variables named here and no default. A change takes effect without re-binding.
+   * @default HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), HW_SECURITY_TOKEN, or HW_AUTH_TOKEN
+   */
+  readonly credentialVariables?: HuaweiCloudCredentialVariables;
 }
+
+/** Names of the environment variables that hold a connection's credentials (see CredentialVariables). */
+export type HuaweiCloudCredentialVariables = CredentialVariables;
 
 /**
  * One region and project of Huawei Cloud (or a cloud with the same API), like a provider block.
@@ -107,7 +126,7 @@ export class HuaweiCloudConnection extends Construct {
 
   /** All connections in the stack of `scope`, in creation order. */
   static allInStack(scope: IConstruct): HuaweiCloudConnection[] {
-    return TerraformStack.of(scope)
+    return stackOf("HuaweiCloudConnection", scope)
       .node.findAll()
       .filter((c): c is HuaweiCloudConnection => HuaweiCloudConnection.isHuaweiCloudConnection(c));
   }
@@ -135,6 +154,7 @@ export class HuaweiCloudConnection extends Construct {
   /** The API of this connection's VirtualIpBindings that do not set their own. */
   readonly virtualIpApi: VirtualIpApi;
   readonly hookResource: HookResourceType;
+  readonly credentialVariables?: HuaweiCloudCredentialVariables;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -187,6 +207,8 @@ export class HuaweiCloudConnection extends Construct {
     if (!(HOOK_RESOURCE_TYPES as readonly unknown[]).includes(hookResource)) {
       throw invalidValue(name, path, "hookResource", HOOK_RESOURCE_TYPES.map((t) => `"${t}"`).join(" or "), hookResource, 'Leave hookResource unset for terraform_data, which needs no provider.');
     }
+    const credentialVariables =
+      config.credentialVariables === undefined ? undefined : checkCredentialVariables(name, path, config.credentialVariables);
 
     this.region = region;
     this.projectId = projectId;
@@ -199,6 +221,7 @@ export class HuaweiCloudConnection extends Construct {
     this.concurrency = concurrency;
     this.virtualIpApi = virtualIpApi;
     this.hookResource = hookResource;
+    this.credentialVariables = credentialVariables;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -209,6 +232,7 @@ export class HuaweiCloudConnection extends Construct {
       maxRetries,
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(credentialVariables === undefined ? {} : { credentialVariables }),
     };
     if (hookResource === "null_resource") {
       // terraform_data keeps settings that hold references in its input, which a destroy
@@ -221,6 +245,7 @@ export class HuaweiCloudConnection extends Construct {
         maxRetries: "maxRetries",
         requestTimeoutSeconds: "requestTimeoutSeconds",
         concurrency: "concurrency",
+        credentialVariables: "credentialVariables",
       };
       for (const [key, value] of Object.entries(settings) as [keyof HookSettings, unknown][]) {
         if (!isUnresolved(value)) continue;

@@ -16,4 +16,4 @@ export {
   type FaultRule,
   type RequestLogEntry,
 } from "./emulator";
-export type { VirtualIpSpec, VirtualIpApi, EipSpec, HookSettings } from "./hook/types";
+export type { VirtualIpSpec, VirtualIpApi, EipSpec, HookSettings, CredentialVariables } from "./hook/types";

@@ -1,9 +1,10 @@
 // Syntax checks shared by the constructs. Values that are still tokens (IDs of resources created in
 // the same stack) cannot be checked at synth time and pass through.
 import { isIP } from "node:net";
-import { Token, Tokenization } from "cdktf";
+import { anyCore } from "./core";
+import { ENV_NAME, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX, VIRTUAL_IP_APIS } from "./hook/constants";
+import type { CredentialVariables } from "./hook/types";
 import { invalidValue } from "./errors";
-import { SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX, VIRTUAL_IP_APIS } from "./hook/constants";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PROJECT_ID = /^[0-9a-f]{32}$/i;
@@ -25,8 +26,9 @@ const MAX_SPEC_BYTES = 310;
 export const MAX_KEY_BYTES =
   Math.floor((MAX_ENV_STRING_BYTES - `${SPECS_VARIABLE_PREFIX}999=`.length - 3) / SPECS_PER_VARIABLE) - MAX_SPEC_BYTES - 4;
 
+/** True for a token; both cores encode tokens alike, in one shared token map, so either can tell. */
 export function isUnresolved(value: unknown): boolean {
-  return Token.isUnresolved(value);
+  return anyCore().module.Token.isUnresolved(value);
 }
 
 /**
@@ -37,7 +39,7 @@ export function isUnresolved(value: unknown): boolean {
  * `${`, `%{` or end in `$` or `%`; a value that is only a reference passes.
  */
 function checkTextAroundReference(construct: string, path: string, field: string, value: string): void {
-  const literals = Tokenization.reverseString(value).literals.map(String);
+  const literals = anyCore().module.Tokenization.reverseString(value).literals.map(String);
   if (!literals.some((text) => /[$%]\{|[$%]$/.test(text))) return;
   throw invalidValue(
     construct,
@@ -206,4 +208,65 @@ export function checkVirtualIpApi(construct: string, path: string, field: string
       'Use "port" on Open Telekom Cloud and other clouds without the ECS NIC API, "ecs" (the default) or "port" on Huawei Cloud.',
     );
   }
+}
+
+const CREDENTIAL_FIELDS = ["accessKey", "secretKey", "securityToken", "authToken"] as const;
+
+/**
+ * The names of a connection's credential variables: names the hooks can read, and a complete way to
+ * authenticate. Returns them without unset fields.
+ */
+export function checkCredentialVariables(construct: string, path: string, value: unknown): CredentialVariables {
+  const field = "credentialVariables";
+  const example = '{ accessKey: "PROD_HW_ACCESS_KEY", secretKey: "PROD_HW_SECRET_KEY" }';
+  if (typeof value !== "object" || value === null || Array.isArray(value) || isUnresolved(value)) {
+    throw invalidValue(construct, path, field, "an object of environment variable names", value, `Pass the names, e.g. ${example}.`);
+  }
+  const names: Record<string, string> = {};
+  for (const [key, name] of Object.entries(value as Record<string, unknown>)) {
+    if (name === undefined) continue;
+    if (!(CREDENTIAL_FIELDS as readonly string[]).includes(key)) {
+      throw invalidValue(construct, path, `${field}.${key}`, "left out", name, `The fields are ${CREDENTIAL_FIELDS.join(", ")}.`);
+    }
+    if (typeof name !== "string" || isUnresolved(name) || !ENV_NAME.test(name)) {
+      throw invalidValue(
+        construct,
+        path,
+        `${field}.${key}`,
+        "the name of an environment variable (letters, digits and _, not starting with a digit), known at synth time",
+        shownName(name),
+        'Give the variable\'s name, e.g. "PROD_HW_SECRET_KEY", and export the value under that name in the environment that runs Terraform; never the value itself.',
+      );
+    }
+    if (name.startsWith("HWC_BINDINGS_")) {
+      throw invalidValue(construct, path, `${field}.${key}`, "a name outside HWC_BINDINGS_*, which the hooks' provisioners set", name, "Choose another name.");
+    }
+    const same = Object.entries(names).find(([, other]) => other === name);
+    if (same) {
+      throw invalidValue(construct, path, `${field}.${key}`, `a variable other than ${field}.${same[0]}'s`, name, "Give each credential its own variable.");
+    }
+    names[key] = name;
+  }
+  const v = names as CredentialVariables;
+  if ((v.accessKey === undefined) !== (v.secretKey === undefined)) {
+    const missing = v.accessKey === undefined ? "accessKey" : "secretKey";
+    throw invalidValue(construct, path, `${field}.${missing}`, `set when ${missing === "accessKey" ? "secretKey" : "accessKey"} is`, undefined, `Name both variables of the key pair, e.g. ${example}.`);
+  }
+  if (v.securityToken !== undefined && v.accessKey === undefined) {
+    throw invalidValue(construct, path, `${field}.accessKey`, "set when securityToken is (temporary credentials are a key pair and a token)", undefined, `Name the key pair too, e.g. ${example}.`);
+  }
+  if (v.accessKey === undefined && v.authToken === undefined) {
+    throw invalidValue(construct, path, field, "an object naming accessKey and secretKey, or authToken", value, `Pass e.g. ${example}, or leave credentialVariables out for the defaults.`);
+  }
+  return v;
+}
+
+/**
+ * A bad credential variable name as an error shows it: in full when it looks like a mistyped name,
+ * else only its length, since it may be the secret itself (tokens are long and hold "+", "/", "=").
+ */
+function shownName(name: unknown): unknown {
+  if (typeof name !== "string" || isUnresolved(name)) return name;
+  if (name.length <= 40 && /^[A-Za-z0-9_.\- ]*$/.test(name)) return name;
+  return `a string of ${name.length} characters, not shown (it may be a secret value)`;
 }

@@ -151,7 +151,7 @@ describe("checkBindings against the emulator", () => {
       config({ vips: { kind: "virtual-ip", settings: cfg() }, eips: { kind: "eip", settings: cfg() } }),
       {},
     ).bindings;
-  const credentials = () => ({ kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: emulator.secretKey });
+  const credentials = () => ({ kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: emulator.secretKey, source: "HW_ACCESS_KEY and HW_SECRET_KEY" });
   const check = (bindings: readonly DeployedBinding[], repair = false, creds = credentials()): Promise<CheckResult> =>
     checkBindings(bindings, { credentials: creds, timing: { ...DEFAULT_TIMING, ...FAST }, secrets: secretsIn({ HW_SECRET_KEY: creds.secretKey }), log: (l) => log.push(l) }, repair);
   const verdicts = (r: CheckResult) => Object.fromEntries(r.findings.map((f: Finding) => [f.binding.key, f.verdict ?? `error: ${f.error}`]));
@@ -281,7 +281,7 @@ describe("checkBindings against the emulator", () => {
   });
 
   test("refused credentials: one 401, the rest not read, and no secret in any line", async () => {
-    const wrong = { kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: "wrong-secret-value-1234" };
+    const wrong = { kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: "wrong-secret-value-1234", source: "HW_ACCESS_KEY and HW_SECRET_KEY" };
     const many = Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`eip-${i}`, eip]));
     const result = await checkBindings(
       deployed(many),

@@ -2,7 +2,8 @@
 // nicId comes from Terraform variables with the same value, and two elastic IP associations whose
 // portId does. The create hooks refuse the bindings in conflict, naming both keys, before any
 // request for them, and bind the others; once the values differ, the next deploy converges.
-import { TerraformVariable, type TerraformStack } from "cdktf";
+import { TerraformVariable } from "cdktf";
+import type { Construct } from "constructs";
 import { EipAssociation, HuaweiCloudConnection, startEmulator, VirtualIpBinding } from "../lib";
 import type { RunningEmulator } from "../lib/emulator";
 import { applyFails, applyOk, createFailed, exactBindingsOf, expected, output } from "./helpers/bindings";
@@ -11,7 +12,7 @@ import { eipId, NETWORK, nicId, portId, vipFor, worldSeed } from "./helpers/worl
 
 /** web-1 and web-2 take their NIC from variables, eip-1 and eip-2 their port; db and eip-0 are literal. */
 function stack(emulator: RunningEmulator) {
-  return (s: TerraformStack) => {
+  return (s: Construct) => {
     new HuaweiCloudConnection(s, "cloud", {
       region: "ap-southeast-1",
       projectId: emulator.projectId,

@@ -18,7 +18,7 @@ import {
   writes,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
-import { emulatorWorkspace } from "./helpers/terraform";
+import { type CoreName, emulatorWorkspace } from "./helpers/terraform";
 import { eipId, nicId, nicIp, portId, vipFor, worldSeed } from "./helpers/world";
 
 /** The requests of the emulator's log, from the `from`th on, that went to the ECS API. */
@@ -34,8 +34,10 @@ describe("end to end through terraform", () => {
     await emulator.close();
   });
 
-  test("deploys, moves an elastic IP, unbinds a removed construct and destroys", async () => {
-    const ws = emulatorWorkspace("lifecycle", emulator);
+  // The same life from an app of either core: the library builds its resources with the core of
+  // the app's stack.
+  test.each<CoreName>(["cdktf", "cdktn"])("deploys, moves an elastic IP, unbinds a removed construct and destroys (%s app)", async (core) => {
+    const ws = emulatorWorkspace("lifecycle", emulator, {}, core);
     const declared: Declared = {
       vips: [
         { name: "ha-a", nic: 0, vip: "10.1.0.100" },

@@ -7,7 +7,6 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { startEmulator, type RunningEmulator } from "../lib";
-import { lockDir } from "../lib/hook/lock";
 import {
   applyFails,
   applyOk,
@@ -22,7 +21,8 @@ import {
   output,
   taintedInstances,
 } from "./helpers/bindings";
-import { newWorkspace, TerraformWorkspace } from "./helpers/terraform";
+import { artifacts, hits, isolatedWorkspace } from "./helpers/secrets";
+import { TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
 
 const ACCESS_KEY = "AKE2ESECRETSCAN00001";
@@ -40,17 +40,6 @@ const declared: Declared = {
 };
 const moved: Declared = { ...declared, eips: [{ name: "web", eip: 0, port: 1 }] };
 
-/** A workspace whose environment holds only the given credentials, whatever the shell exports. */
-function isolatedWorkspace(stack: string, credentials: Record<string, string>): TerraformWorkspace {
-  const ws = newWorkspace(stack, credentials);
-  for (const name of Object.keys(ws.env)) {
-    if (/^(HW_|HUAWEICLOUD_SDK_)/.test(name) && !(name in credentials)) delete ws.env[name];
-  }
-  ws.env.TF_LOG = "TRACE";
-  ws.env.TF_LOG_PATH = path.join(ws.outdir, "terraform-trace.log");
-  return ws;
-}
-
 /** Deploys, plans a change into a saved plan, applies it and destroys; returns every artifact. */
 async function wholeLife(emulator: RunningEmulator, ws: TerraformWorkspace): Promise<Record<string, string>> {
   ws.synth(declare(emulator, declared));
@@ -66,17 +55,7 @@ async function wholeLife(emulator: RunningEmulator, ws: TerraformWorkspace): Pro
   expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
   expect((await ws.destroy()).code).toBe(0);
   expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
-  return artifacts(emulator, ws, { "terraform show -json of the saved plan": planJson });
-}
-
-/** The files the hooks keep between processes (locks, the credentials guard's state), names included. */
-function hookFiles(): string {
-  const dir = lockDir();
-  if (!fs.existsSync(dir)) return "";
-  return fs
-    .readdirSync(dir)
-    .map((name) => `${name}\n${fs.readFileSync(path.join(dir, name), "utf8")}`)
-    .join("\n");
+  return artifacts([emulator], ws, { "terraform show -json of the saved plan": planJson });
 }
 
 /** A secret and values that would give it away: encodings and plain hashes of it. */
@@ -85,29 +64,12 @@ function derived(secret: string): string[] {
   return [secret, Buffer.from(secret).toString("base64"), Buffer.from(secret).toString("hex"), hash("sha256"), hash("sha1"), hash("md5")];
 }
 
-function artifacts(emulator: RunningEmulator, ws: TerraformWorkspace, extra: Record<string, string> = {}): Record<string, string> {
-  const backup = path.join(ws.dir, "terraform.tfstate.backup");
-  return {
-    "the hooks' lock and credentials-guard files": hookFiles(),
-    "the synthesized outdir (cdk.tf.json, manifest, hook asset, state, plan, trace log)": ws.synthesizedText(),
-    "terraform.tfstate": ws.stateText(),
-    "terraform.tfstate.backup": fs.existsSync(backup) ? fs.readFileSync(backup, "utf8") : "",
-    "Terraform's TRACE log": fs.readFileSync(ws.env.TF_LOG_PATH as string, "utf8"),
-    "everything terraform printed, hook lines included": ws.transcript.join("\n"),
-    "the emulator's request log": JSON.stringify(emulator.requests()),
-    ...extra,
-  };
-}
-
 /** The bindings whose create or destroy started in a run, by kind, from their first hook line. */
 function attempted(stdout: string): { vips: number; eips: number } {
   const started = [...stdout.matchAll(/\(local-exec\): \[hwc-bindings ([a-z-]+) \S+\] (?:create: bind|destroy: unbind) /g)];
   return { vips: started.filter((m) => m[1] === "virtual-ip").length, eips: started.filter((m) => m[1] === "eip").length };
 }
 
-function hits(found: Record<string, string>, secrets: string[]): string[] {
-  return Object.entries(found).flatMap(([where, text]) => secrets.filter((s) => text.includes(s)).map((s) => `${s} in ${where}`));
-}
 
 describe("secrets through terraform", () => {
   let emulator: RunningEmulator;
@@ -228,7 +190,7 @@ describe("secrets through terraform", () => {
     await applyOk(good);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
     const found: Record<string, string> = {
-      ...artifacts(emulator, good),
+      ...artifacts([emulator], good),
       "everything the runs with the wrong key printed": bad.transcript.join("\n"),
       "Terraform's TRACE log of the runs with the wrong key": fs.readFileSync(bad.env.TF_LOG_PATH as string, "utf8"),
     };
@@ -253,6 +215,6 @@ describe("secrets through terraform", () => {
     expect(text).toMatch(/\[hwc-bindings (eip|virtual-ip)\] create failed after \d+\.\ds: \d bindings?; \d not attempted: the cloud refused these credentials earlier in this deploy: /);
     expect(text.split(checkProject).length - 1).toBeGreaterThanOrEqual(2);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
-    expect(hits({ ...artifacts(emulator, ws) }, derived(SECRET_KEY))).toEqual([]);
+    expect(hits({ ...artifacts([emulator], ws) }, derived(SECRET_KEY))).toEqual([]);
   });
 });

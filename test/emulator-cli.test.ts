@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { DEFAULT_ACCESS_KEY, DEFAULT_PROJECT_ID, DEFAULT_SECRET_KEY } from "../lib/emulator";
-import { parseCliOptions, runEmulatorCli } from "../lib/emulator/cli";
+import { ADMIN_ROUTES, EMULATOR_USAGE, parseCliOptions, runEmulatorCli } from "../lib/emulator/cli";
+import { CONSOLE_ROUTES } from "../lib/emulator/console";
+import { ROUTES, startEmulator } from "../lib/emulator/emulator";
+import { main as hwcBindings } from "../lib/cli";
 import { EIP_1, NIC_1, SEED_FILE } from "./helpers/emulator-fixture";
 import { call } from "./helpers/emulator-signer";
 
@@ -131,4 +134,125 @@ describe("runEmulatorCli", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test("the help lists every cloud route of the route table and every admin route the emulator answers", async () => {
+    const listed = (heading: string) => {
+      const block = EMULATOR_USAGE.split(`${heading}`)[1].split("\n\n")[0];
+      return [...block.matchAll(/^ {2}([A-Z]+) +(\S+)$/gm)].map((m) => `${m[1]} ${m[2]}`);
+    };
+    expect(listed("Cloud routes")).toEqual(ROUTES.map((r) => `${r.method} ${r.pattern}`));
+    expect(listed("Cloud routes").filter((r) => r.startsWith("DELETE "))).toHaveLength(2);
+
+    // The admin routes are a switch in admin-routes.ts plus its DELETE pattern: read them from the
+    // source, so that a route added there and not here fails this test.
+    const source = fs.readFileSync(path.join(ROOT, "lib", "emulator", "admin-routes.ts"), "utf8");
+    const cases = [...source.matchAll(/case "([A-Z]+ [a-z]+)":/g)].map((m) => m[1]);
+    const deletions = /\^DELETE \(([a-z|]+)\)/.exec(source)![1].split("|").map((c) => `DELETE ${c}/{${c === "ports" ? "port" : "publicip"}_id}`);
+    // The console's routes are the ones its `serve` answers (console.ts), under the same prefix.
+    expect([...ADMIN_ROUTES].sort()).toEqual([...cases, ...deletions, ...CONSOLE_ROUTES].sort());
+    expect(CONSOLE_ROUTES).toEqual(expect.arrayContaining(["GET ", "GET events"]));
+    expect(listed("Admin routes")).toEqual(ADMIN_ROUTES.map((r) => r.replace(" ", " /_emulator/")));
+
+    // And each one listed is answered, not refused as an unknown admin route.
+    const emulator = await startEmulator({ port: 0 });
+    try {
+      for (const route of ADMIN_ROUTES) {
+        const [method, name] = route.split(" ");
+        const abort = new AbortController();
+        const res = await fetch(`${emulator.url}/_emulator/${name.replace(/\{[a-z_]+\}/, "00000000-0000-4000-8000-000000000000")}`, {
+          method,
+          signal: abort.signal,
+          ...(method === "POST" ? { body: name === "faults" ? JSON.stringify({ method: "GET", path: "/x", status: 503 }) : "{}" } : {}),
+        });
+        if (name === "events") {
+          // A stream that stays open: its status and type say it is answered.
+          expect([route, res.status, res.headers.get("content-type")]).toEqual([route, 200, "text/event-stream;charset=UTF-8"]);
+          abort.abort();
+          continue;
+        }
+        expect(`${route}: ${await res.text()}`).not.toContain("No admin route");
+      }
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  test("stops by itself when the process that started it is killed, even through a shell, as npx runs it", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "emulator-cli-"));
+    const log = path.join(dir, "emulator.log");
+    // A stand-in for npx: a node process that runs the emulator through `sh -c`, as npm exec does,
+    // and stays until killed. Only the launcher is killed; the shell lives on, waiting.
+    const launcher = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const { spawn } = require("node:child_process"); const fs = require("node:fs");
+         const out = fs.openSync(${JSON.stringify(log)}, "a");
+         spawn("sh", ["-c", 'exec "$0" -r ts-node/register lib/cli.ts emulator --port 0 & wait', process.execPath], { stdio: ["ignore", out, out] });
+         setInterval(() => {}, 1000);`,
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "1", TS_NODE_COMPILER_OPTIONS: '{"module":"commonjs","moduleResolution":"node"}' },
+        stdio: "ignore",
+      },
+    );
+    const launcherExited = new Promise((resolve) => launcher.on("exit", resolve));
+    try {
+      const url = await waitFor(() => /^listening on (\S+)$/m.exec(readOr(log))?.[1], 60_000);
+      expect((await fetch(`${url}/_emulator/state`)).status).toBe(200);
+      launcher.kill("SIGKILL");
+      await launcherExited;
+      await waitFor(async () => {
+        try {
+          await fetch(`${url}/_emulator/state`);
+          return undefined;
+        } catch {
+          return true;
+        }
+      }, 15_000);
+      await waitFor(() => (readOr(log).includes("which started it, is gone: stopping.") ? true : undefined), 5_000);
+    } finally {
+      launcher.kill("SIGKILL");
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("accepts --outlive-parent, which turns the watch off, and documents it", () => {
+    expect(parseCliOptions(["--outlive-parent"])).toMatchObject({ outliveParent: true });
+    expect(EMULATOR_USAGE).toContain("--outlive-parent");
+  });
 });
+
+describe("hwc-bindings", () => {
+  test("--version prints the package's version", async () => {
+    const spy = jest.spyOn(process.stdout, "write").mockImplementation(() => true);
+    try {
+      expect(await hwcBindings(["--version"])).toBe(0);
+      expect(await hwcBindings(["-v"])).toBe(0);
+      const version = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version;
+      expect(spy.mock.calls.map((c) => String(c[0]))).toEqual([`${version}\n`, `${version}\n`]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Polls `probe` every 100 ms until it gives a value; fails after `timeoutMs`. */
+async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

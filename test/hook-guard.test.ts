@@ -88,7 +88,7 @@ describe("across the hook processes of one deploy", () => {
   });
 
   test("a lock left by a hook that died does not hold the others up", async () => {
-    const credentials = { kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: "secret-of-a-hook-that-died" };
+    const credentials = { kind: "aksk" as const, accessKey: emulator.accessKey, secretKey: "secret-of-a-hook-that-died", source: "HW_ACCESS_KEY and HW_SECRET_KEY" };
     // The name the hook processes use: this test process is their deploy (their parent).
     const scope = `proc:${process.pid}:${fs.readFileSync(`/proc/${process.pid}/stat`, "utf8").split(") ")[1].split(" ")[19]}`;
     const name = crypto.createHash("sha256").update(`${scope}\n${fingerprint(credentials)}`).digest("hex").slice(0, 40);
@@ -137,21 +137,21 @@ describe("the state the guard keeps", () => {
   });
 
   test("keys the fingerprint by every secret and the access key, and never contains them", () => {
-    const base = { kind: "aksk" as const, accessKey: "AK-ONE", secretKey: "secret-one" };
+    const base = { kind: "aksk" as const, accessKey: "AK-ONE", secretKey: "secret-one", source: "HW_ACCESS_KEY and HW_SECRET_KEY" };
     const fp = fingerprint(base);
     expect(fp).toMatch(/^[0-9a-f]{64}$/);
     expect(fingerprint({ ...base })).toBe(fp);
     expect(fingerprint({ ...base, secretKey: "secret-two" })).not.toBe(fp);
     expect(fingerprint({ ...base, accessKey: "AK-TWO" })).not.toBe(fp);
     expect(fingerprint({ ...base, securityToken: "sts" })).not.toBe(fp);
-    expect(fingerprint({ kind: "token", token: "secret-one" })).not.toBe(fp);
+    expect(fingerprint({ kind: "token", token: "secret-one", source: "HW_AUTH_TOKEN" })).not.toBe(fp);
     expect(fp).not.toBe(crypto.createHash("sha256").update("secret-one").digest("hex"));
   });
 
   test("lets a verdict count for VERDICT_TTL_MS at most, and removes the files of earlier deploys", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "guard-ttl-"));
     fs.chmodSync(dir, 0o700);
-    const credentials = { kind: "aksk" as const, accessKey: "AK", secretKey: "ttl-secret" };
+    const credentials = { kind: "aksk" as const, accessKey: "AK", secretKey: "ttl-secret", source: "HW_ACCESS_KEY and HW_SECRET_KEY" };
     const guard = (scope: string) => new CredentialGuard({ credentials, projectId: PROJECT_ID, dir, scope });
     const first = guard("deploy-1");
     const probe = await first.admit("read", Date.now() + 1000, Date.now);
@@ -180,7 +180,7 @@ describe("the state the guard keeps", () => {
     fs.chmodSync(dir, 0o777);
     const warnings: string[] = [];
     const guard = new CredentialGuard({
-      credentials: { kind: "aksk", accessKey: "AK", secretKey: "open-dir-secret" },
+      credentials: { kind: "aksk", accessKey: "AK", secretKey: "open-dir-secret", source: "HW_ACCESS_KEY and HW_SECRET_KEY" },
       projectId: PROJECT_ID,
       dir,
       scope: "test",

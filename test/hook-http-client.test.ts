@@ -7,7 +7,7 @@ import { DEFAULT_TIMING, type Timing } from "../lib/hook/timing";
 import { PROJECT_ID } from "./helpers/hook-env";
 import { hangUp, json, neverAnswer, startStubServer, type StubServer } from "./helpers/hook-stub-server";
 
-const AKSK: Credentials = { kind: "aksk", accessKey: "TESTACCESSKEY", secretKey: "test-secret-key-value" };
+const AKSK = { kind: "aksk", accessKey: "TESTACCESSKEY", secretKey: "test-secret-key-value", source: "HW_ACCESS_KEY and HW_SECRET_KEY" } as const satisfies Credentials;
 
 /** Real sockets, fake time: sleeps advance the clock at once, so backoff costs nothing. */
 function fakeTiming(overrides: Partial<Timing> = {}): Timing & { slept: number[] } {
@@ -95,7 +95,7 @@ describe("HttpClient", () => {
 
   test("sends an auth token instead of a signature", async () => {
     const timing = fakeTiming();
-    await send(client(timing, { kind: "token", token: "iam-token" }), timing);
+    await send(client(timing, { kind: "token", token: "iam-token", source: "HW_AUTH_TOKEN" }), timing);
     const [req] = server.received;
     expect(req.headers["x-auth-token"]).toBe("iam-token");
     expect(req.headers.authorization).toBeUndefined();

@@ -113,6 +113,28 @@ describe("readJob", () => {
     }
   });
 
+  test("reads the names of a connection's credential variables, and checks them as the construct does", () => {
+    const names = { accessKey: "PROD_AK", secretKey: "PROD_SK", securityToken: null, authToken: "PROD_TOKEN" };
+    expect(job(vipSpec(), settings(LOCAL, { credentialVariables: names })).settings.credentialVariables).toEqual({
+      accessKey: "PROD_AK",
+      secretKey: "PROD_SK",
+      authToken: "PROD_TOKEN",
+    });
+    expect(job(vipSpec(), settings(LOCAL)).settings).not.toHaveProperty("credentialVariables");
+    const cases: [unknown, string][] = [
+      ["PROD_AK", "credentialVariables must be an object of environment variable names"],
+      [{ accessKey: "PROD-AK", secretKey: "PROD_SK" }, 'credentialVariables.accessKey must be an environment variable name (letters, digits and _, not starting with a digit), got "PROD-AK"'],
+      [{ accessKey: "PROD_AK", secretKey: 7 }, "credentialVariables.secretKey must be an environment variable name"],
+      [{ accessKey: "PROD_AK" }, "credentialVariables must be an object naming both accessKey and secretKey, or neither"],
+      [{ securityToken: "ST", authToken: "T" }, "credentialVariables must be an object naming accessKey and secretKey when it names securityToken"],
+      [{}, "credentialVariables must be an object naming accessKey and secretKey, or authToken"],
+      [{ token: "T" }, "credentialVariables.token must be absent: the fields are accessKey, secretKey, securityToken, authToken"],
+    ];
+    for (const [value, message] of cases) {
+      expect(usageMessage(() => job(vipSpec(), settings(LOCAL, { credentialVariables: value })))).toContain(`${HOOK_ENV.settings}.${message}`);
+    }
+  });
+
   test("fails if a variable is missing or not json", () => {
     const env = hookEnv({ spec: vipSpec(), settings: settings(LOCAL) });
     expect(usageMessage(() => readJob({ ...env, [HOOK_ENV.action]: undefined }))).toContain(HOOK_ENV.action);

@@ -115,6 +115,19 @@ describe("hook main", () => {
     expect(`${aksk.text}${token.text}`).not.toMatch(new RegExp(`${SECRET}|${TOKEN}`));
   });
 
+  test("names the connection's own credential variables when the cloud refuses them, and redacts their values", async () => {
+    const named = await runAgainst(emulator, {
+      kind: "eip",
+      spec: eipSpec(),
+      settings: { credentialVariables: { accessKey: "PROD_AK", secretKey: "PROD_SK" } },
+      // The right keys under the default names are not read: the named ones are wrong.
+      credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey, PROD_AK: emulator.accessKey, PROD_SK: SECRET },
+    });
+    expect(named.code).toBe(1);
+    expect(named.text).toContain("The cloud did not accept the credentials: check PROD_AK and PROD_SK, and the clock of this machine");
+    expect(named.text).not.toContain(SECRET);
+  });
+
   test("exits 1 with an auth token the cloud does not accept, without printing it", async () => {
     const result = await hook(
       hookEnv({ kind: "eip", action: "destroy", spec: eipSpec(), settings: settings(emulator.url), credentials: { HW_AUTH_TOKEN: TOKEN } }),

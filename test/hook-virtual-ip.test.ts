@@ -220,7 +220,7 @@ describe("VirtualIpBinding hook reads", () => {
     // These are about a hook's reads once its credentials are known good: as when an earlier
     // request of the same deploy (this test process) was accepted. Before that, the guard sends one
     // request at a time (test/hook-guard.test.ts).
-    const guard = new CredentialGuard({ credentials: { kind: "aksk", accessKey: "AK", secretKey: "test-secret-key" }, projectId: PROJECT_ID });
+    const guard = new CredentialGuard({ credentials: { kind: "aksk", accessKey: "AK", secretKey: "test-secret-key", source: "HW_ACCESS_KEY and HW_SECRET_KEY" }, projectId: PROJECT_ID });
     const probe = await guard.admit("first request", Date.now() + 5000, Date.now);
     guard.settle(probe, { operation: "read", method: "GET", url: stub.url }, { status: 200 });
   });

@@ -78,6 +78,53 @@ describe("HuaweiCloudConnection", () => {
     }
   });
 
+  test("passes the names of its credential variables to the hooks, never a value, only when set", () => {
+    process.env.PROD_HW_SECRET_KEY = "prod-secret-value-never-synthesized";
+    try {
+      const names = { accessKey: "PROD_HW_ACCESS_KEY", secretKey: "PROD_HW_SECRET_KEY", securityToken: "PROD_HW_SECURITY_TOKEN" };
+      const { stack, connection } = stackWithConnection({ credentialVariables: { ...names, authToken: undefined } });
+      new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
+      expect(connection.credentialVariables).toEqual(names);
+      expect(hookSettingsOf(stack, "virtual-ip-bindings")).toMatchObject({ credentialVariables: names });
+      expect(hookSettingsOf(stack, "eip-associations")).toMatchObject({ credentialVariables: names });
+      expect(Testing.synth(stack)).not.toContain("prod-secret-value-never-synthesized");
+      expect(hookSettingsOf(stackWithConnection({ credentialVariables: { authToken: "PROD_TOKEN" } }).stack, "eip-associations")).toMatchObject({
+        credentialVariables: { authToken: "PROD_TOKEN" },
+      });
+      expect(hookSettingsOf(stackWithConnection().stack, "eip-associations")).not.toHaveProperty("credentialVariables");
+    } finally {
+      delete process.env.PROD_HW_SECRET_KEY;
+    }
+  });
+
+  test("fails at synth on bad credential variable names, naming the field, the value and the fix", () => {
+    const at = "HuaweiCloudConnection at 'test/cloud': ";
+    const cases: [unknown, string][] = [
+      ["PROD_AK", `${at}credentialVariables must be an object of environment variable names, got "PROD_AK". Pass the names, e.g. { accessKey: "PROD_HW_ACCESS_KEY", secretKey: "PROD_HW_SECRET_KEY" }.`],
+      [
+        { accessKey: "PROD-AK", secretKey: "PROD_SK" },
+        `${at}credentialVariables.accessKey must be the name of an environment variable (letters, digits and _, not starting with a digit), known at synth time, got "PROD-AK". Give the variable's name, e.g. "PROD_HW_SECRET_KEY", and export the value under that name in the environment that runs Terraform; never the value itself.`,
+      ],
+      [
+        { accessKey: "PROD_AK", secretKey: "Abc/Def+ghIJKLmnopQRSTuvwxyz0123456789+/==" },
+        `${at}credentialVariables.secretKey must be the name of an environment variable (letters, digits and _, not starting with a digit), known at synth time, got "a string of 42 characters, not shown (it may be a secret value)".`,
+      ],
+      [{ accessKey: "PROD_AK", secretKey: "PROD_AK" }, `${at}credentialVariables.secretKey must be a variable other than credentialVariables.accessKey's, got "PROD_AK". Give each credential its own variable.`],
+      [{ accessKey: "PROD_AK" }, `${at}credentialVariables.secretKey must be set when accessKey is, got nothing. Name both variables of the key pair`],
+      [{ authToken: "T", securityToken: "ST" }, `${at}credentialVariables.accessKey must be set when securityToken is (temporary credentials are a key pair and a token), got nothing.`],
+      [{}, `${at}credentialVariables must be an object naming accessKey and secretKey, or authToken, got {}. Pass e.g.`],
+      [{ token: "T" }, `${at}credentialVariables.token must be left out, got "T". The fields are accessKey, secretKey, securityToken, authToken.`],
+      [{ authToken: "HWC_BINDINGS_SETTINGS" }, `${at}credentialVariables.authToken must be a name outside HWC_BINDINGS_*, which the hooks' provisioners set, got "HWC_BINDINGS_SETTINGS".`],
+    ];
+    for (const [credentialVariables, message] of cases) {
+      expect(() => stackWithConnection({ credentialVariables } as never)).toThrow(message);
+    }
+    const variable = new TerraformVariable(newStack().stack, "ak", { type: "string" });
+    expect(() => stackWithConnection({ credentialVariables: { accessKey: variable.stringValue, secretKey: "SK" } })).toThrow(
+      `${at}credentialVariables.accessKey must be the name of an environment variable (letters, digits and _, not starting with a digit), known at synth time, got "\${TfToken[`,
+    );
+  });
+
   test("fails if neither config nor HW_REGION_NAME gives a region", () => {
     const { stack } = newStack();
     expect(() => new HuaweiCloudConnection(stack, "cloud", { projectId: PROJECT_ID })).toThrow(

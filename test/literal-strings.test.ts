@@ -402,7 +402,7 @@ describe("literal strings through terraform", () => {
     const ws = emulatorWorkspace(STACK, emulator);
     const recorder = recordingNode(ws.outdir);
     ws.env.PATH = `${recorder.binDir}${path.delimiter}${ws.env.PATH}`;
-    const build = (probing: boolean) => (stack: TerraformStack) => {
+    const build = (probing: boolean) => (stack: Construct) => {
       const connection = mainConnection(stack, emulator, r);
       const scope = new Construct(stack, r.scopeId);
       for (const p of planned) bindingOf(p.key === undefined ? scope : stack, p, connection);

@@ -4,6 +4,7 @@
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { EipAssociation, HuaweiCloudConnection, VirtualIpBinding } from "../lib";
+import { CORES } from "./helpers/terraform";
 import { createHookOf, EIP_A, EIP_B, hookOf, newStack, NIC_A, NIC_B, PORT_A, PORT_B, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 function bindings(stack: TerraformStack) {
@@ -190,16 +191,26 @@ describe("hookResource: null_resource", () => {
     jest.dontMock("@cdktf/provider-null");
   });
 
-  test("in a stack of another core than the one @cdktf/provider-null is built on, fails at synth time", () => {
-    // A second copy of the core stands for cdktn: a stack whose classes are not those that
-    // @cdktf/provider-null's resources extend.
+  test("in a CDK Terrain (cdktn) stack, fails at synth time: no build of @cdktf/provider-null exists for it", () => {
+    const { TerraformStack, Testing } = CORES.cdktn as unknown as typeof import("cdktf");
+    const stack = new TerraformStack(Testing.app(), "terrain");
+    expect(() => new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, hookResource: "null_resource" })).toThrow(
+      /^HuaweiCloudConnection at 'terrain\/cloud': hookResource must be "terraform_data" in a CDK Terrain \(cdktn\) app, got "null_resource"\. The stack 'terrain' is built on cdktn \(.*cdktn.*\), and @cdktf\/provider-null is built on cdktf only: no build of it exists for cdktn, .*Leave hookResource unset/,
+    );
+    // terraform_data is built with cdktn there, and synthesizes.
+    new HuaweiCloudConnection(stack, "data", { region: REGION, projectId: PROJECT_ID });
+    expect(() => Testing.synth(stack)).not.toThrow();
+  });
+
+  test("in a stack of another copy of cdktf than the one @cdktf/provider-null is built on, fails at synth time", () => {
+    // Checked directly: the library itself cannot load such a copy either (test/cores.test.ts).
     let other: typeof import("cdktf") | undefined;
     jest.isolateModules(() => {
       other = require("cdktf");
     });
     const stack = new other!.TerraformStack(other!.Testing.app(), "elsewhere");
     expect(() => new HuaweiCloudConnection(stack, "cloud", { region: REGION, projectId: PROJECT_ID, hookResource: "null_resource" })).toThrow(
-      /^HuaweiCloudConnection at 'elsewhere\/cloud': hookResource must be "terraform_data" in this app, got "null_resource"\. @cdktf\/provider-null is built on cdktf \(.*\), but the stack 'elsewhere' is built on another core \(CDK Terrain, cdktn, .*Leave hookResource unset/,
+      /^HuaweiCloudConnection at 'elsewhere\/cloud': the stack 'elsewhere' was made by a copy of cdktf or cdktn that this library cannot load/,
     );
   });
 });

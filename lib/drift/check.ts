@@ -44,7 +44,8 @@ export interface Finding {
 }
 
 export interface CheckOptions {
-  readonly credentials: Credentials;
+  /** The credentials of every binding, or of each: its connection may name its own variables. */
+  readonly credentials: Credentials | ((binding: DeployedBinding) => Credentials);
   readonly timing: Timing;
   /** Secrets to keep out of every line (secretsIn of the environment). */
   readonly secrets: readonly string[];
@@ -54,9 +55,16 @@ export interface CheckOptions {
   readonly concurrency?: number;
 }
 
-/** One client per project: a stack's bindings share one, but a state may hold a mistyped project too. */
+function credentialsOf(options: CheckOptions, binding: DeployedBinding): Credentials {
+  return typeof options.credentials === "function" ? options.credentials(binding) : options.credentials;
+}
+
+/**
+ * One client per credentials and project: a connection's bindings share one, but a state may hold a
+ * mistyped project too, and connections may name their own credential variables.
+ */
 class Clients {
-  private readonly byProject = new Map<string, HttpClient>();
+  private readonly byProject = new Map<Credentials, Map<string, HttpClient>>();
   constructor(
     private readonly options: CheckOptions,
     private readonly logger: Logger,
@@ -65,12 +73,15 @@ class Clients {
 
   for(binding: DeployedBinding): HttpClient {
     const { projectId } = binding.job.spec;
-    let client = this.byProject.get(projectId);
+    const credentials = credentialsOf(this.options, binding);
+    const clients = this.byProject.get(credentials) ?? new Map<string, HttpClient>();
+    this.byProject.set(credentials, clients);
+    let client = clients.get(projectId);
     if (client === undefined) {
       const { requestTimeoutSeconds, maxRetries } = binding.job.settings;
       const { timing } = this.options;
       client = new HttpClient({
-        credentials: this.options.credentials,
+        credentials,
         projectId,
         maxRetries,
         timing: requestTimeoutSeconds === undefined ? timing : { ...timing, requestTimeoutMs: requestTimeoutSeconds * 1000 },
@@ -78,13 +89,13 @@ class Clients {
         // No extraCaFile: this process is no hook, and Node.js itself reads NODE_EXTRA_CA_CERTS for it.
         maxSockets: this.maxSockets,
       });
-      this.byProject.set(projectId, client);
+      clients.set(projectId, client);
     }
     return client;
   }
 
   close(): void {
-    for (const client of this.byProject.values()) client.close();
+    for (const clients of this.byProject.values()) for (const client of clients.values()) client.close();
   }
 }
 
@@ -114,42 +125,52 @@ export async function checkBindings(
       declaredOnNic.set(nicId, [...(declaredOnNic.get(nicId) ?? []), ipAddress]);
     }
   }
-  let credentialsRefused = false;
+  // The credentials the cloud refused (HTTP 401): no more requests with them. Others go on.
+  const refused = new Set<Credentials>();
+  const refusedFor = (b: DeployedBinding) => refused.has(credentialsOf(options, b));
+  const refuse = (b: DeployedBinding, err: unknown) => {
+    if (isCloudError(err, 401)) refused.add(credentialsOf(options, b));
+  };
   const ctxFor = (b: DeployedBinding): HookContext => {
     const log = new Logger(logPrefix(b.kind, b.key), options.log, options.secrets, timing, timing.now());
     return { client: clients.for(b).loggingTo(log), timing, log };
   };
   const read = async (b: DeployedBinding): Promise<Finding> => {
-    if (credentialsRefused) {
-      return notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)");
+    if (refusedFor(b)) {
+      return notRead(b, REFUSED_EARLIER);
     }
     try {
       return await inspect(ctxFor(b), b, declaredOnNic.get(b.job.kind === "virtual-ip" ? b.job.spec.nicId : "") ?? []);
     } catch (err) {
-      credentialsRefused ||= isCloudError(err, 401);
-      return notRead(b, errorText(err, options.credentials, b));
+      refuse(b, err);
+      return notRead(b, errorText(err, credentialsOf(options, b), b));
     }
   };
 
   try {
     // One request alone first: sent all at once, every read would be refused with bad credentials,
     // and on the real cloud five bad signatures in a row lock the access key.
-    // One per project (a state may hold a mistyped one too), stopping at the first refusal.
-    const projects = new Set<string>();
-    const firstOfProject = bindings.filter((b) => !projects.has(b.job.spec.projectId) && projects.add(b.job.spec.projectId));
-    for (const first of firstOfProject) {
+    // One per credentials and project (a state may hold a mistyped project too), the credentials
+    // skipped once refused.
+    const groups = new Map<Credentials, Set<string>>();
+    const firstOfGroup = bindings.filter((b) => {
+      const credentials = credentialsOf(options, b);
+      const projects = groups.get(credentials) ?? new Set<string>();
+      groups.set(credentials, projects);
+      return !projects.has(b.job.spec.projectId) && projects.add(b.job.spec.projectId);
+    });
+    const probed = new Map<DeployedBinding, Finding>();
+    for (const first of firstOfGroup) {
+      if (refusedFor(first)) continue;
       const refusal = await probe(ctxFor(first), first);
       if (refusal !== undefined) {
-        credentialsRefused = true;
-        const findings = bindings.map((b) =>
-          b === first ? notRead(b, errorText(refusal, options.credentials, b)) : notRead(b, "not read: the cloud refused the credentials for an earlier binding (HTTP 401)"),
-        );
-        return { findings, credentialsRefused };
+        refuse(first, refusal);
+        probed.set(first, notRead(first, errorText(refusal, credentialsOf(options, first), first)));
       }
     }
-    const findings = await pool(bindings, concurrency, read, progress(logger, timing, "read"));
-    if (!repair || credentialsRefused) {
-      return { findings, credentialsRefused };
+    const findings = await pool(bindings, concurrency, async (b) => probed.get(b) ?? read(b), progress(logger, timing, "read"));
+    if (!repair) {
+      return { findings, credentialsRefused: refused.size > 0 };
     }
     const todo = findings.map((f, i) => ({ f, i })).filter(({ f }) => f.verdict !== undefined && f.verdict !== "in sync");
     const repaired = await pool(
@@ -160,7 +181,7 @@ export async function checkBindings(
         if (!f.repairable) {
           return { ...f, repair: { before, outcome: "left alone", message: f.advice ?? "not ours to change" } };
         }
-        if (credentialsRefused) {
+        if (refusedFor(f.binding)) {
           return { ...f, repair: { before, outcome: "failed", message: "not attempted: the cloud refused the credentials (HTTP 401)" } };
         }
         const ctx = ctxFor(f.binding);
@@ -169,8 +190,8 @@ export async function checkBindings(
           const done = await create(ctx, f.binding);
           outcome = { before, outcome: "rebound", message: done };
         } catch (err) {
-          credentialsRefused ||= isCloudError(err, 401);
-          outcome = { before, outcome: "failed", message: errorText(err, options.credentials, f.binding) };
+          refuse(f.binding, err);
+          outcome = { before, outcome: "failed", message: errorText(err, credentialsOf(options, f.binding), f.binding) };
         }
         // What counts is what the cloud shows now, whatever the create said.
         const after = await read(f.binding);
@@ -180,11 +201,13 @@ export async function checkBindings(
     );
     const final = [...findings];
     todo.forEach(({ i }, n) => (final[i] = repaired[n]));
-    return { findings: final, credentialsRefused };
+    return { findings: final, credentialsRefused: refused.size > 0 };
   } finally {
     clients.close();
   }
 }
+
+const REFUSED_EARLIER = "not read: the cloud refused the credentials for an earlier binding (HTTP 401)";
 
 /**
  * One read of the binding's EIP or NIC, to learn whether the cloud accepts the credentials before

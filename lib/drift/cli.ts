@@ -2,12 +2,12 @@
 // deployed bindings, against what was declared. Exit codes as `terraform plan -detailed-exitcode`:
 // 0 in sync, 2 drift, 1 error. The report goes to stdout; progress and the repairs' steps to stderr.
 import { parseArgs } from "node:util";
-import { readCredentials, secretsIn } from "../hook/credentials";
+import { credentialNames, readCredentials, secretsIn, type Credentials } from "../hook/credentials";
 import { HookError, plural } from "../hook/errors";
 import { redact } from "../hook/log";
 import { DEFAULT_TIMING, type Timing } from "../hook/timing";
 import { checkBindings, VERDICTS, type Finding, type Verdict } from "./check";
-import { DriftError, findStackDir, readStackBindings } from "./state";
+import { DriftError, findStackDir, readStackBindings, type DeployedBinding } from "./state";
 
 export const DRIFT_USAGE = `usage: hwc-bindings drift [--stack DIR] [--json] [--repair]
 
@@ -25,7 +25,8 @@ options:
   -h, --help    this text
 
 Without --repair it only reads. Credentials: HW_ACCESS_KEY and HW_SECRET_KEY (and
-HW_SECURITY_TOKEN), or HW_AUTH_TOKEN, as for the deploy.
+HW_SECURITY_TOKEN), or HW_AUTH_TOKEN, as for the deploy; for a connection that sets
+credentialVariables, exactly the variables it names.
 
 exit codes: 0 every binding in sync, 2 drift (left after --repair), 1 error
 `;
@@ -79,6 +80,7 @@ function parse(argv: string[]): DriftOptions | "help" {
 
 /** Runs `hwc-bindings drift`; resolves to the exit code and never rejects. */
 export async function runDriftCli(argv: string[], io: DriftIo = processIo()): Promise<number> {
+  // Grows once the stack is read: the variables its connections name hold secrets too.
   const secrets = secretsIn(io.env);
   const out = (text: string) => io.stdout(redact(text, secrets));
   const err = (line: string) => io.stderr(`${redact(line, secrets).replace(/[\r\n]+/g, " ")}\n`);
@@ -98,9 +100,18 @@ export async function runDriftCli(argv: string[], io: DriftIo = processIo()): Pr
     const dir = findStackDir(options.stack, io.cwd);
     const { bindings, warnings } = await readStackBindings(dir, io.env);
     for (const warning of warnings) err(`hwc-bindings drift: warning: ${warning}`);
-    const credentials = bindings.length === 0 ? undefined : readCredentials(io.env);
+    secrets.push(...secretsIn(io.env, bindings.map((b) => b.job.settings.credentialVariables)));
+    // Each binding's credentials come from the variables its connection names (credentialVariables,
+    // else the defaults), as its hooks read them: read once per set of names, before any request.
+    const byNames = new Map<string, Credentials>();
+    for (const b of bindings) {
+      const names = credentialNames(b.job.settings.credentialVariables);
+      const id = JSON.stringify(names);
+      if (!byNames.has(id)) byNames.set(id, readCredentials(io.env, names));
+    }
+    const credentials = (b: DeployedBinding) => byNames.get(JSON.stringify(credentialNames(b.job.settings.credentialVariables)))!;
     const result =
-      credentials === undefined
+      bindings.length === 0
         ? { findings: [], credentialsRefused: false }
         : await checkBindings(
             bindings,

@@ -1,7 +1,10 @@
 // `hwc-bindings emulator [options]`: runs the emulator until SIGINT or SIGTERM.
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { startEmulator } from "./emulator";
+import { ADMIN_PREFIX } from "./admin-routes";
+import { CONSOLE_ROUTES } from "./console";
+import { ROUTES, startEmulator } from "./emulator";
+import { watchLaunchers } from "./parent-watch";
 import type { EmulatorSeed } from "./model";
 import {
   DEFAULT_ACCESS_KEY,
@@ -12,6 +15,26 @@ import {
   DEFAULT_SECRET_KEY,
   type EmulatorOptions,
 } from "./options";
+
+/**
+ * The admin routes, under ADMIN_PREFIX, as "METHOD path": what handleAdmin (admin-routes.ts)
+ * answers, then the console's page, assets and event stream (console.ts);
+ * test/emulator-cli.test.ts checks they agree.
+ */
+export const ADMIN_ROUTES: readonly string[] = [
+  "GET state",
+  "POST seed",
+  "POST reset",
+  "GET faults",
+  "POST faults",
+  "DELETE faults",
+  "GET requests",
+  "DELETE ports/{port_id}",
+  "DELETE publicips/{publicip_id}",
+  ...CONSOLE_ROUTES,
+];
+
+const routeLines = (routes: readonly string[]) => routes.map((r) => `  ${r.replace(" ", " ".repeat(Math.max(1, 8 - r.indexOf(" "))))}`).join("\n");
 
 export const EMULATOR_USAGE = `usage: hwc-bindings emulator [options]
 
@@ -34,19 +57,28 @@ options:
   --bind-delay-ms MS     how long a bound EIP stays BINDING before ACTIVE (default ${DEFAULT_BIND_DELAY_MS})
   --latency-ms MS        added to every cloud response (default 0)
   --rate-limit N         requests per second per route before 429 APIGW.0308 (default: unlimited)
+  --outlive-parent       keep running when the process that started it dies (by default it stops
+                         then, so that a killed npx or script leaves no emulator behind)
   -h, --help             show this help
 
-When ready it prints "listening on http://HOST:PORT". It stops on SIGINT or SIGTERM.
-Admin routes (loopback only): GET /_emulator/state, POST /_emulator/seed, POST /_emulator/reset,
-GET|POST|DELETE /_emulator/faults, GET /_emulator/requests. Open http://HOST:PORT/_emulator/ in a
-browser on this machine for the console: the bindings, EIPs, requests and faults, live.
+When ready it prints "listening on http://HOST:PORT". It stops on SIGINT or SIGTERM, and when the
+process that started it dies (unless --outlive-parent).
+
+Cloud routes (signed with the access and secret key, or the token):
+${routeLines(ROUTES.map((r) => `${r.method} ${r.pattern}`))}
+
+Admin routes (loopback clients only, no signature):
+${routeLines(ADMIN_ROUTES.map((r) => r.replace(" ", ` ${ADMIN_PREFIX}/`)))}
+
+Open http://HOST:PORT/_emulator/ in a browser on this machine for the console: the bindings, EIPs,
+requests and faults, live (GET /_emulator/events streams its updates as server-sent events).
 `;
 
 class UsageError extends Error {}
 
 /** Runs the emulator CLI; resolves to the exit code once the emulator has stopped. */
 export async function runEmulatorCli(argv: string[]): Promise<number> {
-  let options: EmulatorOptions | "help";
+  let options: (EmulatorOptions & { outliveParent?: boolean }) | "help";
   try {
     options = parseCliOptions(argv);
   } catch (err) {
@@ -59,7 +91,8 @@ export async function runEmulatorCli(argv: string[]): Promise<number> {
   }
   let emulator;
   try {
-    emulator = await startEmulator(options);
+    const { outliveParent: _, ...emulatorOptions } = options;
+    emulator = await startEmulator(emulatorOptions);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const hint = code === "EADDRINUSE" ? ` Port ${String(options.port)} is taken: pass another --port, or --port 0 for a free one.` : "";
@@ -70,7 +103,14 @@ export async function runEmulatorCli(argv: string[]): Promise<number> {
   process.stdout.write(`listening on ${emulator.url}\n`);
   const running = emulator;
   await new Promise<void>((resolve) => {
+    const unwatch = options.outliveParent
+      ? () => undefined
+      : watchLaunchers((pid) => {
+          process.stderr.write(`hwc-bindings emulator: process ${pid}, which started it, is gone: stopping.\n`);
+          stop();
+        });
     const stop = () => {
+      unwatch();
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
       running.close().then(resolve, (err: unknown) => {
@@ -85,7 +125,7 @@ export async function runEmulatorCli(argv: string[]): Promise<number> {
 }
 
 /** Turns the command line into options; throws a UsageError naming the flag, the value and the fix. */
-export function parseCliOptions(argv: string[]): EmulatorOptions | "help" {
+export function parseCliOptions(argv: string[]): (EmulatorOptions & { outliveParent?: boolean }) | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -104,6 +144,7 @@ export function parseCliOptions(argv: string[]): EmulatorOptions | "help" {
         "bind-delay-ms": { type: "string" },
         "latency-ms": { type: "string" },
         "rate-limit": { type: "string" },
+        "outlive-parent": { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -124,7 +165,7 @@ export function parseCliOptions(argv: string[]): EmulatorOptions | "help" {
     return Number(value);
   };
   const seedFile = text("seed", v.seed);
-  const options: EmulatorOptions = {
+  const options: EmulatorOptions & { outliveParent?: boolean } = {
     host: text("host", v.host) ?? DEFAULT_HOST,
     port: integer("port", v.port, 0, 65535, "Use 0 for a free port.") ?? DEFAULT_CLI_PORT,
     projectId: text("project-id", v["project-id"]),
@@ -136,6 +177,7 @@ export function parseCliOptions(argv: string[]): EmulatorOptions | "help" {
     latencyMs: integer("latency-ms", v["latency-ms"], 0, 600_000, "Use 0 for none."),
     rateLimit: integer("rate-limit", v["rate-limit"], 1, 1_000_000, "Leave the flag out for no limit."),
     seed: seedFile === undefined ? undefined : readSeed(seedFile),
+    outliveParent: v["outlive-parent"] === true ? true : undefined,
   };
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as EmulatorOptions;
 }

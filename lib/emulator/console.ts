@@ -40,6 +40,17 @@ const ASSETS: Readonly<Record<string, { type: string; body: string }>> = {
   "/_emulator/console.css": { type: "text/css;charset=UTF-8", body: CONSOLE_STYLE },
 };
 
+const EVENTS_PATH = "/_emulator/events";
+
+/**
+ * The console's routes, as "METHOD path" relative to /_emulator/ (the page is "GET "): what
+ * `serve` answers, listed by the emulator's --help with the other admin routes.
+ */
+export const CONSOLE_ROUTES: readonly string[] = [
+  ...Object.keys(ASSETS).map((path) => `GET ${path.slice("/_emulator/".length)}`),
+  `GET ${EVENTS_PATH.slice("/_emulator/".length)}`,
+];
+
 /**
  * The pages connected to /_emulator/events. Each gets the whole world once ("snapshot"), then
  * only what changed ("delta"): objects whose JSON differs from what was last sent, IDs that are
@@ -66,7 +77,7 @@ export class ConsoleHub {
       res.end();
       return true;
     }
-    if (path === "/_emulator/events" && method === "GET") {
+    if (path === EVENTS_PATH && method === "GET") {
       this.connect(req, res);
       return true;
     }

@@ -20,7 +20,8 @@ import { matchRoute, parseJson, type Route, type RouteContext } from "./routes";
 import { parseQuery } from "./signature";
 import { readStateFile, StateWriter } from "./state-file";
 
-const ROUTES: readonly Route[] = [...ecsRoutes, ...eipRoutes, ...portRoutes];
+/** Every cloud route the emulator serves (the command line's --help lists them). */
+export const ROUTES: readonly Route[] = [...ecsRoutes, ...eipRoutes, ...portRoutes];
 
 /** A started emulator. */
 export interface RunningEmulator extends AdminTarget {

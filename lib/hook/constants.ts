@@ -48,13 +48,19 @@ export const MAX_CONCURRENCY = 50;
  */
 export const EXTRA_CA_CERTS_ENV = "HWC_BINDINGS_EXTRA_CA_CERTS";
 
-/** Credential and tuning variables read from the environment Terraform inherits. */
+/**
+ * Credential variables read from the environment Terraform inherits, by default: the first one set
+ * of each list. A connection may name its own variables instead (HookSettings.credentialVariables).
+ */
 export const CREDENTIAL_ENV = {
   accessKey: ["HW_ACCESS_KEY", "HUAWEICLOUD_SDK_AK"],
   secretKey: ["HW_SECRET_KEY", "HUAWEICLOUD_SDK_SK"],
   securityToken: ["HW_SECURITY_TOKEN"],
   authToken: ["HW_AUTH_TOKEN"],
 } as const;
+
+/** What a credential variable's name must look like: a portable environment variable name. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export const ACTIONS = ["create", "destroy"] as const;
 export type HookAction = (typeof ACTIONS)[number];

@@ -11,6 +11,7 @@ import {
   ALLOW_INSECURE_HTTP_ENV,
   BINDING_KINDS,
   DEFAULT_CONCURRENCY,
+  ENV_NAME,
   HOOK_ENV,
   MAX_CONCURRENCY,
   SPECS_PER_VARIABLE,
@@ -21,7 +22,7 @@ import {
   type HookAction,
 } from "./constants";
 import { plural, UsageError } from "./errors";
-import type { EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./types";
+import type { CredentialVariables, EipSpec, HookSettings, VirtualIpApi, VirtualIpSpec } from "./types";
 
 type Endpoints = { readonly ecs: URL; readonly vpc: URL };
 
@@ -193,6 +194,39 @@ class Fields {
     return value as T;
   }
 
+  /** The names of a connection's credential variables: checked as the construct checks them. */
+  optionalCredentialVariables(field: string): CredentialVariables | undefined {
+    const value = this.raw(field);
+    if (value === undefined) {
+      return undefined;
+    }
+    if (typeof value !== "object" || Array.isArray(value)) {
+      return this.fail(field, "an object of environment variable names (or absent)", value);
+    }
+    const names: Record<string, string> = {};
+    for (const [k, name] of Object.entries(value as Record<string, unknown>)) {
+      if (name === null) continue;
+      if (!CREDENTIAL_FIELDS.includes(k)) {
+        this.fail(`${field}.${k}`, `absent: the fields are ${CREDENTIAL_FIELDS.join(", ")}`, name);
+      }
+      if (typeof name !== "string" || !ENV_NAME.test(name)) {
+        this.fail(`${field}.${k}`, "an environment variable name (letters, digits and _, not starting with a digit)", name);
+      }
+      names[k] = name;
+    }
+    const v = names as CredentialVariables;
+    if ((v.accessKey === undefined) !== (v.secretKey === undefined)) {
+      this.fail(field, "an object naming both accessKey and secretKey, or neither", value);
+    }
+    if (v.securityToken !== undefined && v.accessKey === undefined) {
+      this.fail(field, "an object naming accessKey and secretKey when it names securityToken", value);
+    }
+    if (v.accessKey === undefined && v.authToken === undefined) {
+      this.fail(field, "an object naming accessKey and secretKey, or authToken", value);
+    }
+    return v;
+  }
+
   optionalIpVersion(field: string): 4 | 6 | undefined {
     if (this.raw(field) === undefined) {
       return undefined;
@@ -252,6 +286,8 @@ function allowInsecureHttp(env: NodeJS.ProcessEnv): boolean {
   throw new UsageError(`${ALLOW_INSECURE_HTTP_ENV} must be 1 or 0, got ${show(value)}.`);
 }
 
+const CREDENTIAL_FIELDS = ["accessKey", "secretKey", "securityToken", "authToken"];
+
 const UUID_WHAT = "a UUID (8-4-4-4-12 hex digits)";
 
 function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoints: Endpoints } {
@@ -283,11 +319,13 @@ function readSettings(env: NodeJS.ProcessEnv): { settings: HookSettings; endpoin
     `a whole number from 1 to ${MAX_CONCURRENCY}`,
     (n) => n >= 1 && n <= MAX_CONCURRENCY,
   );
+  const credentialVariables = f.optionalCredentialVariables("credentialVariables");
   return {
     settings: {
       ...settings,
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
+      ...(credentialVariables === undefined ? {} : { credentialVariables }),
     },
     endpoints: { ecs, vpc },
   };

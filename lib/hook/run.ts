@@ -7,7 +7,7 @@
 import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
 import { conflictsIn } from "./conflicts";
 import type { HookContext, Outcome } from "./context";
-import { readCredentials, secretsIn, type Credentials } from "./credentials";
+import { credentialNames, readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
 import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./errors";
 import { CredentialGuard, CredentialsRefusedError, describeRefusal, namesProjectOrRegion, type Refusal } from "./guard";
@@ -43,7 +43,7 @@ export async function runHook(
       logger.info(`${job.action} done in ${logger.elapsed()}: no bindings, nothing to do`);
       return EXIT.ok;
     }
-    const credentials = readCredentials(env);
+    const credentials = readCredentials(env, credentialNames(job.settings.credentialVariables));
     const { requestTimeoutSeconds, maxRetries } = job.settings;
     // One connection's bindings share their project and region (readJob checks the project).
     const { projectId, region } = job.bindings[0].spec;
@@ -265,8 +265,10 @@ function refusedEarlierText(run: Run, refusal: Refusal): string {
   return `the cloud refused these credentials earlier in this deploy: ${describeRefusal(refusal)}${hintFor(refusal, run)}`;
 }
 
-/** What to do about a refusal that no retry can cure: the user must act on the credentials. */
-/** What to do about a refusal no retry can cure; exported for `hwc-bindings drift`. */
+/**
+ * What to do about a refusal that no retry can cure: the user must act on the credentials (the
+ * variables they were read from) or on the projectId and region. Exported for `hwc-bindings drift`.
+ */
 export function hint(err: HookError, run: Pick<Run, "credentials" | "projectId" | "region">): string {
   return err instanceof CloudApiError || err instanceof CredentialsRefusedError ? hintFor(err, run) : "";
 }
@@ -276,10 +278,11 @@ function hintFor(
   run: Pick<Run, "credentials" | "projectId" | "region">,
 ): string {
   const { credentials, projectId, region } = run;
+  // The variables actually read: the connection's credentialVariables, or the defaults.
   const what =
     credentials.kind === "token"
-      ? "HW_AUTH_TOKEN (an IAM token expires after 24 hours)"
-      : "HW_ACCESS_KEY and HW_SECRET_KEY (and HW_SECURITY_TOKEN, which expires, for temporary credentials), and the clock of this machine (a signature more than 15 minutes off is refused)";
+      ? `${credentials.source} (an IAM token expires after 24 hours)`
+      : `${credentials.source}, and the clock of this machine (a signature more than 15 minutes off is refused)`;
   // The cloud names the project or region when it is the connection's projectId or region that
   // does not match the credentials: a typo there looks like bad credentials otherwise.
   const scoped =

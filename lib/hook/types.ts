@@ -54,6 +54,26 @@ export interface HookSettings {
    * the setting existed: then DEFAULT_CONCURRENCY (10, Terraform's default parallelism).
    */
   readonly concurrency?: number;
+  /**
+   * The names of the environment variables this connection's credentials are read from; absent
+   * when the connection left them unset: then CREDENTIAL_ENV's defaults. Never the values.
+   */
+  readonly credentialVariables?: CredentialVariables;
+}
+
+/**
+ * Names of environment variables holding a connection's credentials. When a connection names them,
+ * the hooks read exactly these and no default: a variable left out is not read at all.
+ */
+export interface CredentialVariables {
+  /** Holds the access key ID (AK). */
+  readonly accessKey?: string;
+  /** Holds the secret access key (SK). */
+  readonly secretKey?: string;
+  /** Holds the security token of temporary AK/SK credentials. */
+  readonly securityToken?: string;
+  /** Holds an IAM token (X-Auth-Token). */
+  readonly authToken?: string;
 }
 
 // ---- ECS: PUT /v1/{project_id}/cloudservers/nics/{nic_id} ----

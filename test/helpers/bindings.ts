@@ -1,6 +1,6 @@
 // Declaring bindings over the world seed (test/helpers/world.ts) and checking that the emulator
 // shows exactly them: for the end-to-end tests that run the real `terraform`.
-import type { TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
 import { EipAssociation, HuaweiCloudConnection, type HuaweiCloudConnectionConfig, VirtualIpBinding } from "../../lib";
 import type { EmulatorState, RunningEmulator } from "../../lib/emulator";
 import type { RunResult, TerraformWorkspace } from "./terraform";
@@ -44,7 +44,7 @@ function portOf(e: DeclaredEip): string {
 
 /** The stack: one connection to the emulator (short timeouts unless overridden) and the bindings. */
 export function declare(emulator: RunningEmulator, declared: Declared, connection: HuaweiCloudConnectionConfig = {}) {
-  return (stack: TerraformStack) => {
+  return (stack: Construct) => {
     new HuaweiCloudConnection(stack, "cloud", {
       region: "ap-southeast-1",
       projectId: emulator.projectId,
@@ -128,7 +128,7 @@ export async function taintedInstances(ws: TerraformWorkspace): Promise<string[]
 }
 
 /** The declared bindings of a synthesized stack by construct id, for their Terraform addresses. */
-export function bindingsIn(stack: TerraformStack): Record<string, VirtualIpBinding | EipAssociation> {
+export function bindingsIn(stack: Construct): Record<string, VirtualIpBinding | EipAssociation> {
   const found: Record<string, VirtualIpBinding | EipAssociation> = {};
   for (const c of stack.node.findAll()) {
     if (c instanceof VirtualIpBinding || c instanceof EipAssociation) found[c.node.id] = c;

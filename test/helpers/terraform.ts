@@ -4,7 +4,13 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { App, LocalBackend, TerraformStack } from "cdktf";
+import * as cdktf from "cdktf";
+import * as cdktn from "cdktn";
+import type { Construct } from "constructs";
+
+/** The two CDK cores the library supports, by package name. */
+export const CORES = { cdktf, cdktn } as const;
+export type CoreName = keyof typeof CORES;
 
 export interface RunResult {
   code: number | null;
@@ -27,6 +33,8 @@ export class TerraformWorkspace {
     readonly outdir: string,
     readonly stackName: string,
     readonly env: NodeJS.ProcessEnv,
+    /** The core whose App and TerraformStack synth() builds the app with. */
+    readonly core: CoreName = "cdktf",
   ) {}
 
   get dir(): string {
@@ -39,7 +47,8 @@ export class TerraformWorkspace {
    * shared with every other run of the same stack name. Returns the stack, to read the bindings'
    * Terraform addresses from.
    */
-  synth(build: (stack: TerraformStack) => void): TerraformStack {
+  synth(build: (stack: Construct) => void): Construct {
+    const { App, LocalBackend, TerraformStack } = CORES[this.core] as typeof cdktf;
     const app = new App({ outdir: this.outdir });
     const stack = new TerraformStack(app, this.stackName);
     new LocalBackend(stack, { path: "terraform.tfstate" });
@@ -106,18 +115,31 @@ export class TerraformWorkspace {
   }
 }
 
-export function newWorkspace(stackName: string, env: NodeJS.ProcessEnv): TerraformWorkspace {
+export function newWorkspace(stackName: string, env: NodeJS.ProcessEnv, core: CoreName = "cdktf"): TerraformWorkspace {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-e2e-"));
-  return new TerraformWorkspace(outdir, stackName, {
-    ...process.env,
-    TF_CLI_CONFIG_FILE: emptyCliConfig(),
-    CHECKPOINT_DISABLE: "1",
-    TF_IN_AUTOMATION: "1",
-    ...env,
-  });
+  return new TerraformWorkspace(
+    outdir,
+    stackName,
+    {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: emptyCliConfig(),
+      CHECKPOINT_DISABLE: "1",
+      TF_IN_AUTOMATION: "1",
+      ...env,
+    },
+    core,
+  );
 }
 
-/** A workspace whose Terraform, and so whose hooks, sign with an emulator's AK/SK; `env` adds to its environment. */
-export function emulatorWorkspace(stackName: string, emulator: { accessKey: string; secretKey: string }, env: NodeJS.ProcessEnv = {}): TerraformWorkspace {
-  return newWorkspace(stackName, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey, ...env });
+/**
+ * A workspace whose Terraform, and so whose hooks, sign with an emulator's AK/SK; `env` adds to its
+ * environment, `core` is the core its stacks are built with.
+ */
+export function emulatorWorkspace(
+  stackName: string,
+  emulator: { accessKey: string; secretKey: string },
+  env: NodeJS.ProcessEnv = {},
+  core: CoreName = "cdktf",
+): TerraformWorkspace {
+  return newWorkspace(stackName, { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey, ...env }, core);
 }

@@ -295,6 +295,7 @@ describe("checkBindings against the emulator", () => {
     const found = await check(bindings);
     expect(verdicts(found)).toEqual({ web: "unbound" });
     expect(found.findings[0].cloud).toBe("NIC does not list the virtual IP, virtual IP port does not list the NIC");
+    expect(found.findings[0].declared).toBe(`virtual IP ${VIP} on NIC ${NIC_ID} (subnet ${SUBNET_ID}, reverse binding, port API)`);
     expect(writes(from)).toEqual([]);
 
     from = emulator.requests().length;

@@ -97,10 +97,19 @@ describe("hwc-bindings drift on a deployed stack", () => {
         "unbound (run hwc-bindings drift --repair to bind it again)",
     );
     expect(lineOf(found, "solo")).toMatch(
-      new RegExp(`^drift/solo \\| virtual-ip \\| declared: virtual IP ${vipFor(2)} on NIC ${nicId(2)} \\(subnet ${NETWORK}, reverse binding\\) \\| cloud: NIC does not list the virtual IP, .* \\| unbound `),
+      new RegExp(
+        `^drift/solo \\| virtual-ip \\| declared: virtual IP ${vipFor(2)} on NIC ${nicId(2)} \\(subnet ${NETWORK}, reverse binding${api === "port" ? ", port API" : ""}\\) ` +
+          "\\| cloud: NIC does not list the virtual IP, .* \\| unbound ",
+      ),
     );
     for (const key of ["ha-a", "ha-b", "eip-1", "eip-2"]) expect(lineOf(found, key)).toMatch(/ \| in sync$/);
     expect(found.stdout).toContain("hwc-bindings drift: 6 bindings: 4 in sync, 2 unbound. drift found (exit 2)");
+    // --json names each virtual IP binding's api; an EIP association has none.
+    const json = JSON.parse((await drift(["--json"])).stdout) as { bindings: Array<{ key: string; api?: string }> };
+    expect(json.bindings.map((b) => [b.key, b.api])).toEqual([
+      ...["ha-a", "ha-b", "solo"].map((k) => [`drift/${k}`, api]),
+      ...["eip-0", "eip-1", "eip-2"].map((k) => [`drift/${k}`, undefined]),
+    ]);
     expect(writesSince(from)).toEqual([]);
 
     const repairFrom = emulator.requests().length;

@@ -108,6 +108,25 @@ describe("bindingsFrom", () => {
     ]);
   });
 
+  test("takes a virtual IP's api from its instance's input: \"port\" as stored, \"ecs\" (the default) for a null input", () => {
+    const cfg = config({ vips: { kind: "virtual-ip", settings: SETTINGS } });
+    const other = vipSpec({ nicId: OTHER_PORT_ID, ipAddress: "192.168.0.8" });
+    const { bindings, warnings } = bindingsFrom(
+      show([
+        { name: "vips", index: "through-port", spec: vipSpec(), input: { api: "port" } },
+        { name: "vips", index: "through-ecs", spec: other, input: null },
+      ]),
+      cfg,
+      {},
+    );
+    expect(warnings).toEqual([]);
+    const byKey = Object.fromEntries(bindings.map((b) => [b.key, b.job]));
+    expect(byKey["through-port"]).toMatchObject({ kind: "virtual-ip", api: "port", spec: vipSpec() });
+    expect(byKey["through-ecs"]).toMatchObject({ kind: "virtual-ip", api: "ecs", spec: other });
+    // The api is no part of the spec: the report's declared spec is the same whichever api bound it.
+    expect(byKey["through-port"].spec).toEqual(vipSpec());
+  });
+
   test("leaves out a spec that no hook accepts, with a warning naming it", () => {
     const cfg = config({ v: { kind: "virtual-ip", settings: SETTINGS } });
     const { bindings, warnings } = bindingsFrom(show([{ name: "v", index: "bad", spec: vipSpec({ nicId: "not-a-uuid" }) }]), cfg, {});
@@ -249,6 +268,48 @@ describe("checkBindings against the emulator", () => {
     const again = emulator.requests().length;
     await check(deployed({ web: vip, second, moved: eip, gone }), true);
     expect(writes(again)).toEqual([]);
+  });
+
+  test("a binding made through the port API: read, unbound out of band, and repaired through the port API only", async () => {
+    // Its instance's input holds {api: "port"}, as a VirtualIpBinding with api "port" stores it.
+    const bindings = bindingsFrom(
+      show([{ name: "vips", index: "web", spec: vip, input: { api: "port" } }]),
+      config({ vips: { kind: "virtual-ip", settings: cfg() } }),
+      {},
+    ).bindings;
+    expect(bindings.map((b) => (b.job.kind === "virtual-ip" ? b.job.api : b.job.kind))).toEqual(["port"]);
+    await bind("virtual-ip", { ...vip, api: "port" });
+    const vipPortId = emulator.state().ports.find((p) => p.fixed_ips.some((f) => f.ip_address === VIP))!.id;
+    const pairs = () => {
+      const ports = emulator.state().ports;
+      return [NIC_ID, vipPortId].map((id) => ports.find((p) => p.id === id)!.allowed_address_pairs);
+    };
+    const bound = pairs();
+    expect(bound.map((list) => list.length)).toEqual([1, 1]);
+    expect(verdicts(await check(bindings))).toEqual({ web: "in sync" });
+
+    // Unbound out of band through the port API, both sides, as an OTC console would.
+    await outOfBand("PUT", `/v2.0/ports/${NIC_ID}`, { port: { allowed_address_pairs: [] } });
+    await outOfBand("PUT", `/v2.0/ports/${vipPortId}`, { port: { allowed_address_pairs: [] } });
+    let from = emulator.requests().length;
+    const found = await check(bindings);
+    expect(verdicts(found)).toEqual({ web: "unbound" });
+    expect(found.findings[0].cloud).toBe("NIC does not list the virtual IP, virtual IP port does not list the NIC");
+    expect(found.findings[0].declared).toBe(`virtual IP ${VIP} on NIC ${NIC_ID} (subnet ${SUBNET_ID}, reverse binding, port API)`);
+    expect(writes(from)).toEqual([]);
+
+    from = emulator.requests().length;
+    const repaired = await check(bindings, true);
+    expect(verdicts(repaired)).toEqual({ web: "in sync" });
+    expect(repaired.findings[0].repair).toEqual({ before: "unbound", outcome: "rebound", message: `bound virtual IP ${VIP} to NIC ${NIC_ID}` });
+    // Through the port API alone: the NIC's pairs and the virtual IP port's, and no ECS request at all.
+    expect(writes(from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v2.0/ports/${NIC_ID}`, `PUT /v2.0/ports/${vipPortId}`]);
+    expect(emulator.requests().filter((r) => r.path.includes("/cloudservers/nics"))).toEqual([]);
+    expect(pairs()).toEqual(bound);
+
+    from = emulator.requests().length;
+    expect(verdicts(await check(bindings, true))).toEqual({ web: "in sync" });
+    expect(writes(from)).toEqual([]);
   });
 
   test("a repair that fails is reported, and the binding read again", async () => {

@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startEmulator, type RunningEmulator } from "../lib";
+import { startEmulator, type RunningEmulator, type VirtualIpApi } from "../lib";
 import { runDriftCli } from "../lib/drift/cli";
 import { applyOk, declare, type Declared, exactBindingsOf, expected, output } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
@@ -42,11 +42,15 @@ describe("hwc-bindings drift on a deployed stack", () => {
   beforeEach(async () => {
     emulator = await startEmulator({ seed: worldSeed(6), bindDelayMs: 50 });
     ws = emulatorWorkspace("drift", emulator);
-    ws.synth(declare(emulator, declared));
+  });
+
+  /** Deploys `declared`, its virtual IPs bound through `virtualIpApi`. */
+  async function deploy(virtualIpApi: VirtualIpApi = "ecs"): Promise<void> {
+    ws.synth(declare(emulator, declared, { virtualIpApi }));
     await ws.init();
     await applyOk(ws);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
-  });
+  }
   afterEach(async () => {
     await emulator.close();
   });
@@ -71,9 +75,17 @@ describe("hwc-bindings drift on a deployed stack", () => {
   const writesSince = (from: number) => emulator.requests().slice(from).filter((r) => r.method !== "GET");
   const lineOf = (run: DriftRun, key: string) => run.stdout.split("\n").find((l) => l.startsWith(`drift/${key} |`)) ?? "";
 
-  test("exits 2 naming what was unbound, without a write; --repair binds it again; then exits 0", async () => {
+  // A virtual IP is unbound out of band through the API it was bound with, and repaired through it.
+  test.each(["ecs", "port"] as const)("virtual IPs bound through %s: exits 2 naming what was unbound, without a write; --repair binds it again; then exits 0", async (api) => {
+    await deploy(api);
+    const vipPortId = emulator.state().ports.find((p) => p.device_owner === "neutron:VIP_PORT" && p.fixed_ips[0].ip_address === vipFor(2))!.id;
     await outOfBand("PUT", `/v1/{project}/publicips/${eipId(0)}`, { publicip: { port_id: "" } });
-    await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${nicId(2)}`, { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+    if (api === "ecs") {
+      await outOfBand("PUT", `/v1/{project}/cloudservers/nics/${nicId(2)}`, { nic: { subnet_id: "", ip_address: "", reverse_binding: false } });
+    } else {
+      await outOfBand("PUT", `/v2.0/ports/${nicId(2)}`, { port: { allowed_address_pairs: [] } });
+      await outOfBand("PUT", `/v2.0/ports/${vipPortId}`, { port: { allowed_address_pairs: [] } });
+    }
     // Terraform sees nothing by itself.
     expect(output(await applyOk(ws))).toContain("No changes.");
 
@@ -85,14 +97,34 @@ describe("hwc-bindings drift on a deployed stack", () => {
         "unbound (run hwc-bindings drift --repair to bind it again)",
     );
     expect(lineOf(found, "solo")).toMatch(
-      new RegExp(`^drift/solo \\| virtual-ip \\| declared: virtual IP ${vipFor(2)} on NIC ${nicId(2)} \\(subnet ${NETWORK}, reverse binding\\) \\| cloud: NIC does not list the virtual IP, .* \\| unbound `),
+      new RegExp(
+        `^drift/solo \\| virtual-ip \\| declared: virtual IP ${vipFor(2)} on NIC ${nicId(2)} \\(subnet ${NETWORK}, reverse binding${api === "port" ? ", port API" : ""}\\) ` +
+          "\\| cloud: NIC does not list the virtual IP, .* \\| unbound ",
+      ),
     );
     for (const key of ["ha-a", "ha-b", "eip-1", "eip-2"]) expect(lineOf(found, key)).toMatch(/ \| in sync$/);
     expect(found.stdout).toContain("hwc-bindings drift: 6 bindings: 4 in sync, 2 unbound. drift found (exit 2)");
+    // --json names each virtual IP binding's api; an EIP association has none.
+    const json = JSON.parse((await drift(["--json"])).stdout) as { bindings: Array<{ key: string; api?: string }> };
+    expect(json.bindings.map((b) => [b.key, b.api])).toEqual([
+      ...["ha-a", "ha-b", "solo"].map((k) => [`drift/${k}`, api]),
+      ...["eip-0", "eip-1", "eip-2"].map((k) => [`drift/${k}`, undefined]),
+    ]);
     expect(writesSince(from)).toEqual([]);
 
+    const repairFrom = emulator.requests().length;
     const repaired = await drift(["--repair"]);
     expect(repaired.code).toBe(0);
+    // The virtual IP is bound again through its own api: ECS for "ecs", the port API alone for "port".
+    const vipWrites = writesSince(repairFrom)
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((w) => !w.includes("/publicips/"));
+    expect(vipWrites).toEqual(
+      api === "ecs"
+        ? [`PUT /v1/${emulator.projectId}/cloudservers/nics/${nicId(2)}`]
+        : [`PUT /v2.0/ports/${nicId(2)}`, `PUT /v2.0/ports/${vipPortId}`],
+    );
+    if (api === "port") expect(emulator.requests().filter((r) => r.path.includes("/cloudservers/"))).toEqual([]);
     expect(lineOf(repaired, "eip-0")).toMatch(/ \| in sync \(repaired: was unbound\)$/);
     expect(lineOf(repaired, "solo")).toMatch(/ \| in sync \(repaired: was unbound\)$/);
     expect(repaired.stderr).toMatch(/\[hwc-bindings eip drift\/eip-0\] repair done in \S+: bound EIP/);
@@ -106,6 +138,7 @@ describe("hwc-bindings drift on a deployed stack", () => {
   });
 
   test("never takes an eip from another port nor touches others' entries on a nic, and exits 2 until they are dealt with", async () => {
+    await deploy();
     const theirs = "10.1.9.9";
     await outOfBand("PUT", `/v1/{project}/publicips/${eipId(1)}`, { publicip: { port_id: "" } });
     await outOfBand("PUT", `/v1/{project}/publicips/${eipId(1)}`, { publicip: { port_id: portId(4) } });
@@ -149,6 +182,7 @@ describe("hwc-bindings drift on a deployed stack", () => {
   });
 
   test("the installed command: default stack, --json, exit codes, and no secret anywhere", async () => {
+    await deploy();
     await outOfBand("PUT", `/v1/{project}/publicips/${eipId(2)}`, { publicip: { port_id: "" } });
     // `hwc-bindings drift` in a project directory finds its only stack under cdktf.out/stacks.
     const project = fs.mkdtempSync(path.join(os.tmpdir(), "hwc-drift-project-"));

@@ -273,7 +273,9 @@ export function declaredText(b: DeployedBinding): string {
     return `EIP ${job.spec.publicipId} on port ${job.spec.portId}${version}`;
   }
   const reverse = job.spec.reverseBinding === true ? ", reverse binding" : "";
-  return `virtual IP ${job.spec.ipAddress} on NIC ${job.spec.nicId} (subnet ${job.spec.subnetId}${reverse})`;
+  // The api a repair binds through; "ecs", the default, goes unsaid.
+  const api = job.api === "port" ? ", port API" : "";
+  return `virtual IP ${job.spec.ipAddress} on NIC ${job.spec.nicId} (subnet ${job.spec.subnetId}${reverse}${api})`;
 }
 
 async function create(ctx: HookContext, b: DeployedBinding): Promise<string> {

@@ -194,6 +194,8 @@ function report(stack: string, findings: readonly Finding[], warnings: readonly 
       kind: f.binding.kind,
       addresses: f.binding.addresses,
       declared: f.binding.job.spec,
+      // The api a virtual IP binding was deployed with, which a repair binds through.
+      ...(f.binding.job.kind === "virtual-ip" ? { api: f.binding.job.api } : {}),
       declaredText: f.declared,
       cloud: f.cloud,
       verdict: f.verdict ?? "error",

@@ -1,18 +1,36 @@
-// Two terraform_data per binding kind and connection (DESIGN.md facts 1-4):
-// - `<id>`: for_each over the bindings' specs, one instance per binding, with the destroy
-//   provisioner. Bindings add themselves to the map; removing a construct removes its key, and
-//   Terraform runs the destroy provisioner of that instance with its stored values.
-// - `<id>-create`: one instance (none while the kind has no binding) whose create provisioner binds
-//   all bindings of the kind in one process. Its triggers_replace holds the id of every instance
-//   of `<id>`, so any binding added, changed, replaced (`-replace`, taint) or removed replaces it,
-//   and Terraform runs it after those instances' destroy provisioners (it depends on them).
+// Three terraform_data per binding kind and connection:
+// - `<id>` (identity): for_each over the bindings' specs, one instance per binding, triggers_replace
+//   = spec. No provisioner. Its input records the timestamp of the plan that created it (and then
+//   ignores changes), so a plan can tell the bindings it adds or changes (k of them) from the
+//   others, and the create hook works on those k only.
+// - `<id>-create`: one instance (none while the kind has no binding) whose create provisioner binds,
+//   in one process, the bindings whose identity this plan created (all of them when the connection
+//   re-checks every deploy), and leaves the result of each in a file in the stack directory. Its
+//   triggers_replace holds the timestamp of the latest plan that created an identity, so any
+//   binding added, changed or replaced replaces it (a removal alone does not), and Terraform runs
+//   it after the destroy hooks of that deploy's `-bound` instances, which depend on it.
+// - `<id>-bound`: for_each over the same keys, triggers_replace = { spec, identity id }, created after
+//   `-create`. Its create provisioner is a shell test of the result file: it succeeds if the create
+//   hook bound this binding in this plan, fails with the hook's message if it failed, and otherwise
+//   (a binding the create hook did not work on: its earlier create failed, or was killed) runs the
+//   hook for this one binding. It holds the destroy provisioner, which unbinds. So an instance of
+//   `<id>-bound` is in state, untainted, only once its binding was made, and only such an instance
+//   ever unbinds: Terraform replaces or deletes a tainted instance without its destroy provisioner.
 // One process for all creates instead of one per binding: Terraform starts a `node` per
 // provisioner, and on a 2-core machine their start-up alone made an apply of 1000 bindings take
-// 84 s where the API needed 20 s.
+// 84 s where the API needed 20 s. A shell test per binding costs a few milliseconds.
 import { Construct } from "constructs";
 import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
 import { hookAsset, hookCommand } from "./hook-asset";
-import { BindingKind, HOOK_ENV, SPECS_PER_VARIABLE, SPECS_VARIABLE_PREFIX } from "./hook/constants";
+import {
+  BindingKind,
+  HOOK_ENV,
+  IDS_VARIABLE_PREFIX,
+  RESULT_FAILED,
+  RESULT_OK,
+  SPECS_PER_VARIABLE,
+  SPECS_VARIABLE_PREFIX,
+} from "./hook/constants";
 import { HookSettings } from "./hook/types";
 import { isUnresolved } from "./validation";
 
@@ -21,14 +39,19 @@ export interface HookEntry<Spec> {
   readonly spec: Spec;
 }
 
+/** Where the create hooks leave their results, relative to the stack directory. */
+export const RESULT_DIR = ".hwc-bindings";
+
 export class HookResource<Spec extends object> {
-  /** The per-binding instances, with the destroy provisioner. */
+  /** The per-binding instances that are in state once their binding is made, with the destroy provisioner. */
   readonly resource: DataResource;
+  /** The per-binding identity instances (no provisioner), which record the plan that created them. */
+  readonly identityResource: DataResource;
   /** The one instance that binds them all. */
   readonly createResource: DataResource;
   private readonly entries = new Map<string, HookEntry<Spec>>();
 
-  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings) {
+  constructor(scope: Construct, id: string, kind: BindingKind, settings: HookSettings, recheckEveryDeploy = false) {
     const specs = Lazy.anyValue(
       { produce: () => Object.fromEntries([...this.entries].map(([key, entry]) => [key, entry.spec])) },
       { displayHint: `${kind} bindings` },
@@ -47,48 +70,91 @@ export class HookResource<Spec extends object> {
     // through input, because a destroy provisioner may refer to nothing but self.
     const literal = Object.values(settings).some(isUnresolved) ? undefined : JSON.stringify(settings);
     const input = literal === undefined ? { input: settings as unknown as { [key: string]: unknown } } : {};
-    this.resource = new DataResource(scope, id, {
+    const settingsValue = literal === undefined ? `\${jsonencode(self.input)}` : escapeTemplate(literal);
+
+    // plantimestamp() is the same everywhere in one plan and its apply, and differs from one plan
+    // to the next (it has whole seconds: two plans within one second would only make the create
+    // hook read a binding it need not read). ignore_changes keeps the one of the creating plan.
+    this.identityResource = new DataResource(scope, id, {
       forEach: each,
       triggersReplace: each.value,
-      ...input,
-      provisioners: [
-        {
-          type: "local-exec",
-          when: "destroy",
-          command,
-          environment: {
-            [HOOK_ENV.action]: "destroy",
-            [HOOK_ENV.kind]: kind,
-            [HOOK_ENV.key]: each.key,
-            [HOOK_ENV.spec]: `\${jsonencode(self.triggers_replace)}`,
-            [HOOK_ENV.settings]: literal === undefined ? `\${jsonencode(self.input)}` : escapeTemplate(literal),
-          },
-        },
-      ],
+      input: Token.asAnyMap("${plantimestamp()}"),
+      lifecycle: { ignoreChanges: ["input"] },
     });
+    const identities = `${this.identityResource.terraformResourceType}.${this.identityResource.friendlyUniqueId}`;
+    const resultDir = `${RESULT_DIR}/${id}`;
 
-    const instances = `${this.resource.terraformResourceType}.${this.resource.friendlyUniqueId}`;
-    const count = `length(${instances})`;
+    const count = `length(${identities})`;
+    const slice = (i: string) =>
+      `slice(keys(${identities}), ${i} * ${SPECS_PER_VARIABLE}, min(${count}, (${i} + 1) * ${SPECS_PER_VARIABLE}))`;
     // The specs in chunks of SPECS_PER_VARIABLE, in key order (keys() sorts): one environment
-    // string may not exceed 128 KiB on Linux.
+    // string may not exceed 128 KiB on Linux. The ids of those to work on in chunks of the same keys.
     const chunks =
       `{ for i in range(ceil(${count} / ${SPECS_PER_VARIABLE})) : "${SPECS_VARIABLE_PREFIX}\${i}" => ` +
-      `jsonencode({ for k in slice(keys(${instances}), i * ${SPECS_PER_VARIABLE}, min(${count}, (i + 1) * ${SPECS_PER_VARIABLE})) : ` +
-      `k => ${instances}[k].triggers_replace }) }`;
+      `jsonencode({ for k in ${slice("i")} : k => ${identities}[k].triggers_replace }) }`;
+    const work = recheckEveryDeploy ? "true" : `${identities}[k].output == plantimestamp()`;
+    const idChunks =
+      `{ for i in range(ceil(${count} / ${SPECS_PER_VARIABLE})) : "${IDS_VARIABLE_PREFIX}\${i}" => ` +
+      `jsonencode({ for k in ${slice("i")} : k => ${identities}[k].id if ${work} }) }`;
     const fixed =
       `{ ${HOOK_ENV.action} = "create", ${HOOK_ENV.kind} = "${kind}", ` +
       `${HOOK_ENV.count} = tostring(${count}), ` +
+      `${HOOK_ENV.plan} = plantimestamp(), ${HOOK_ENV.resultDir} = "${resultDir}", ` +
       `${HOOK_ENV.settings} = ${literal === undefined ? "jsonencode(self.input)" : escapeTemplate(JSON.stringify(literal))} }`;
+    // The timestamp of the latest plan that created an identity: it changes with every binding
+    // added or changed (unknown at plan time, which replaces), not with a removal (the removed
+    // binding's own instance unbinds it, and nothing is to be bound), and it does not grow with N.
+    const latest = `length(${identities}) == 0 ? "" : reverse(sort([for k, instance in ${identities} : instance.output]))[0]`;
     this.createResource = new DataResource(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),
-      triggersReplace: Token.asAnyMap(`\${{ for k, instance in ${instances} : k => instance.id }}`),
+      // Re-checking every deploy: a new timestamp replaces the instance at every plan.
+      triggersReplace: Token.asAnyMap(
+        recheckEveryDeploy ? `\${{ latest = ${latest}, recheck = plantimestamp() }}` : `\${{ latest = ${latest} }}`,
+      ),
       ...input,
       provisioners: [
         {
           type: "local-exec",
           command,
           // A map built by an expression: the chunk variables depend on the number of bindings.
-          environment: Token.asStringMap(`\${merge(${fixed}, ${chunks})}`),
+          environment: Token.asStringMap(`\${merge(${fixed}, ${chunks}, ${idChunks})}`),
+        },
+      ],
+    });
+
+    this.resource = new DataResource(scope, `${id}-bound`, {
+      forEach: each,
+      triggersReplace: { spec: each.value, id: `\${${identities}[each.key].id}` },
+      dependsOn: [this.createResource],
+      ...input,
+      provisioners: [
+        {
+          type: "local-exec",
+          command: confirmCommand(command),
+          environment: {
+            [HOOK_ENV.action]: "create",
+            [HOOK_ENV.kind]: kind,
+            [HOOK_ENV.key]: each.key,
+            [HOOK_ENV.spec]: `\${jsonencode(self.triggers_replace.spec)}`,
+            [HOOK_ENV.settings]: settingsValue,
+            [HOOK_ENV.plan]: "${plantimestamp()}",
+            [HOOK_ENV.identity]: "${self.triggers_replace.id}",
+            [HOOK_ENV.resultDir]: resultDir,
+          },
+        },
+        {
+          type: "local-exec",
+          when: "destroy",
+          command: forgetCommand(command),
+          environment: {
+            [HOOK_ENV.action]: "destroy",
+            [HOOK_ENV.kind]: kind,
+            [HOOK_ENV.key]: each.key,
+            [HOOK_ENV.spec]: `\${jsonencode(self.triggers_replace.spec)}`,
+            [HOOK_ENV.settings]: settingsValue,
+            [HOOK_ENV.identity]: "${self.triggers_replace.id}",
+            [HOOK_ENV.resultDir]: resultDir,
+          },
         },
       ],
     });
@@ -106,7 +172,10 @@ export class HookResource<Spec extends object> {
     this.entries.set(key, entry);
   }
 
-  /** The Terraform address of one binding's instance, for `terraform apply -replace=...` and state commands. */
+  /**
+   * The Terraform address of one binding's instance with the destroy hook (in state once the
+   * binding is made), for `terraform apply -replace=...` and state commands.
+   */
   addressOf(key: string): string {
     return `terraform_data.${this.resource.friendlyUniqueId}[${JSON.stringify(key)}]`;
   }
@@ -115,6 +184,35 @@ export class HookResource<Spec extends object> {
   get createAddress(): string {
     return `terraform_data.${this.createResource.friendlyUniqueId}[0]`;
   }
+}
+
+/**
+ * The create provisioner of one binding's instance, run by /bin/sh: its file of the create hook's
+ * results decides, if that file is of this plan. "ok": done, no process started. "failed <message>":
+ * print the message and fail, with no request (the create hook made them). No file of this plan
+ * (the create hook did not work on this binding): run the hook for this one binding, which binds it
+ * or finds it bound. `$NAME` without braces, which Terraform leaves alone.
+ */
+function confirmCommand(hook: string): string {
+  const plan = `$${HOOK_ENV.plan}`;
+  return (
+    `r=$(cat "$${HOOK_ENV.resultDir}/$${HOOK_ENV.identity}" 2>/dev/null); ` +
+    `case "$r" in ` +
+    `"${plan} ${RESULT_OK}") exit 0 ;; ` +
+    `"${plan} ${RESULT_FAILED} "*) ` +
+    `printf '[hwc-bindings %s %s] %s\\n' "$${HOOK_ENV.kind}" "$${HOOK_ENV.key}" "$(printf '%s' "$r" | cut -d ' ' -f 3-)" >&2; exit 1 ;; ` +
+    `esac; ` +
+    `printf '[hwc-bindings %s %s] not bound by the create hook of this deploy: binding it alone\\n' "$${HOOK_ENV.kind}" "$${HOOK_ENV.key}" >&2; ` +
+    hook
+  );
+}
+
+/**
+ * The destroy provisioner: removes the binding's result file before it unbinds, so that no later
+ * instance with the same identity (a `-replace` of this one) can take an old "ok" for its own.
+ */
+function forgetCommand(hook: string): string {
+  return `rm -f "$${HOOK_ENV.resultDir}/$${HOOK_ENV.identity}"; ${hook}`;
 }
 
 /** A string Terraform reads as a template: "${" and "%{" become literal text. */

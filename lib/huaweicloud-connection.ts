@@ -71,6 +71,17 @@ export interface HuaweiCloudConnectionConfig {
    * @default 10
    */
   readonly concurrency?: number;
+  /**
+   * Re-check every binding of this connection at every deploy, and bind again whatever is not bound
+   * as declared (someone unbound it, or deleted the virtual IP's port), instead of working only on
+   * the bindings a deploy adds or changes. Each deploy then reads every binding (one read each,
+   * and a write only where something is missing), and every plan shows the create instance of each
+   * kind with bindings as replaced (`1 to add, 1 to destroy` per kind), so `cdktf diff` never says
+   * "No changes". It never takes an EIP from a port someone else bound it to: that binding fails,
+   * naming the port.
+   * @default false
+   */
+  readonly recheckEveryDeploy?: boolean;
 }
 
 /**
@@ -113,6 +124,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly maxRetries: number;
   readonly requestTimeoutSeconds?: number;
   readonly concurrency?: number;
+  readonly recheckEveryDeploy: boolean;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -168,6 +180,11 @@ export class HuaweiCloudConnection extends Construct {
     this.maxRetries = maxRetries;
     this.requestTimeoutSeconds = requestTimeoutSeconds;
     this.concurrency = concurrency;
+    const recheck = config.recheckEveryDeploy ?? false;
+    if (typeof recheck !== "boolean") {
+      throw invalidValue(name, path, "recheckEveryDeploy", "true or false", recheck, "It must be known at synth time: set it to a literal true or false.");
+    }
+    this.recheckEveryDeploy = recheck;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -179,8 +196,8 @@ export class HuaweiCloudConnection extends Construct {
       ...(requestTimeoutSeconds === undefined ? {} : { requestTimeoutSeconds }),
       ...(concurrency === undefined ? {} : { concurrency }),
     };
-    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings);
-    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings);
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, recheck);
+    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings, recheck);
   }
 }
 

@@ -18,7 +18,36 @@ export const HOOK_ENV = {
   count: "HWC_BINDINGS_COUNT",
   /** jsonencode(self.input): settings that may change without re-binding (see HookSettings). */
   settings: "HWC_BINDINGS_SETTINGS",
+  /**
+   * A create of all bindings: the plan's timestamp (plantimestamp()), which the create hook writes
+   * into its result file so that only the binding instances of the same plan trust that file.
+   */
+  plan: "HWC_BINDINGS_PLAN",
+  /**
+   * The folder (relative to the stack directory, the provisioners' working directory) in which a
+   * create of all bindings leaves one file per binding it worked on, named by the binding's
+   * identity id and holding "<plan timestamp> ok" or "<plan timestamp> failed <message>". A
+   * binding's own instance reads its file when created and removes it when destroyed.
+   */
+  resultDir: "HWC_BINDINGS_RESULT_DIR",
+  /** A binding's own instance: the id of its identity instance, the name of its result file. */
+  identity: "HWC_BINDINGS_IDENTITY",
 } as const;
+
+/**
+ * A create of all bindings works only on the bindings whose identity instance this plan created
+ * (or on all of them, when the connection re-checks every deploy): HWC_BINDINGS_IDS_<i> holds, for
+ * the keys of HWC_BINDINGS_SPECS_<i> that are to be worked on, { key: identity id }. Without these
+ * variables (a hook run by hand) it works on all of them.
+ */
+export const IDS_VARIABLE_PREFIX = "HWC_BINDINGS_IDS_";
+export function idsVariable(index: number): string {
+  return `${IDS_VARIABLE_PREFIX}${index}`;
+}
+
+/** The statuses of a result file (see HOOK_ENV.resultDir). */
+export const RESULT_OK = "ok";
+export const RESULT_FAILED = "failed";
 
 /**
  * A create of all bindings passes their specs in chunks: HWC_BINDINGS_SPECS_<i> holds a JSON

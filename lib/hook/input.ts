@@ -15,6 +15,8 @@ import {
   MAX_CONCURRENCY,
   SPECS_PER_VARIABLE,
   SPECS_VARIABLE_PREFIX,
+  IDS_VARIABLE_PREFIX,
+  idsVariable,
   specsVariable,
   type BindingKind,
   type HookAction,
@@ -48,8 +50,18 @@ export interface HookJob {
    * summary of them all; false for one binding in HWC_BINDINGS_KEY and HWC_BINDINGS_SPEC.
    */
   readonly batch: boolean;
-  /** One for the single form, HWC_BINDINGS_COUNT (possibly none) for a batch, in the order given. */
+  /**
+   * The bindings to work on: the one of the single form; for a batch, those named in
+   * HWC_BINDINGS_IDS_<i> (all of them without these variables), in the order given.
+   */
   readonly bindings: readonly BindingJob[];
+  /** Every binding of the batch (HWC_BINDINGS_COUNT of them), worked on or not; the single form's one. */
+  readonly all: readonly BindingJob[];
+  /**
+   * A batch run by the provisioners: where to leave the result of each binding worked on, under
+   * which plan timestamp, and the identity id of each (see RESULT_OK in constants.ts).
+   */
+  readonly result?: { readonly dir: string; readonly plan: string; readonly ids: ReadonlyMap<string, string> };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -107,11 +119,12 @@ class Fields {
   constructor(
     private readonly variable: string,
     private readonly obj: Record<string, unknown>,
-    private readonly note = "",
+    private readonly note: string | ((field: string) => string) = "",
   ) {}
 
   private fail(field: string, what: string, value: unknown): never {
-    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.${this.note}`);
+    const note = typeof this.note === "string" ? this.note : this.note(field);
+    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.${note}`);
   }
 
   /** null counts as absent: jsonencode writes an unset optional attribute as null. */
@@ -296,6 +309,24 @@ function readSpec(kind: BindingKind, f: Fields): VirtualIpSpec | EipSpec {
   return kind === "virtual-ip" ? readVirtualIpSpec(f) : readEipSpec(f);
 }
 
+/**
+ * Closes a message about a spec's field: the value is the user's own, given to a construct as a
+ * token (a TerraformVariable, another resource's attribute) that synth could not check.
+ */
+function userValueHint(kind: BindingKind, key: string): (field: string) => string {
+  const construct = kind === "virtual-ip" ? "VirtualIpBinding" : "EipAssociation";
+  return (field) => {
+    const where =
+      field === "projectId" || field === "region"
+        ? `the ${field} of the HuaweiCloudConnection of the ${construct} with key ${JSON.stringify(key)}`
+        : `the ${field} given to the ${construct} with key ${JSON.stringify(key)}`;
+    return (
+      ` Fix ${where}: its value came from a token (such as a TerraformVariable or another resource's attribute), ` +
+      "which synth could not check. The next deploy binds it once it is fixed; nothing was bound with this value."
+    );
+  };
+}
+
 /** Closes every message about the batch variables, which no user writes by hand. */
 const SET_BY_PROVISIONERS =
   " These variables are set by the provisioners that HuaweiCloudConnection synthesizes: run the hook from them.";
@@ -362,7 +393,7 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; sp
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw new UsageError(`${where} must be a JSON object (the binding's spec), got ${show(value)}.${SET_BY_PROVISIONERS}`);
       }
-      const spec = readSpec(kind, new Fields(where, value as Record<string, unknown>, SET_BY_PROVISIONERS));
+      const spec = readSpec(kind, new Fields(where, value as Record<string, unknown>, userValueHint(kind, key)));
       // One process signs every request with one X-Project-Id: its bindings share one connection.
       if (projectId === undefined) {
         projectId = { value: spec.projectId, where };
@@ -384,11 +415,60 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): { key: string; sp
   return bindings;
 }
 
-function specsVariablesIn(env: NodeJS.ProcessEnv): string[] {
+function specsVariablesIn(env: NodeJS.ProcessEnv, prefix = SPECS_VARIABLE_PREFIX): string[] {
   return Object.keys(env)
-    .filter((name) => name.startsWith(SPECS_VARIABLE_PREFIX) && env[name] !== undefined)
+    .filter((name) => name.startsWith(prefix) && env[name] !== undefined)
     .sort();
 }
+
+/** A plan timestamp as plantimestamp() writes it (RFC 3339): no space, so a result splits on spaces. */
+const PLAN_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+/** A terraform_data id: a UUID. */
+const IDENTITY_ID = UUID;
+
+/**
+ * The keys a batch works on, with their identity ids, from HWC_BINDINGS_IDS_<i>, and where to leave
+ * their results; undefined when none of these is set (a batch run by hand works on every binding).
+ * Each HWC_BINDINGS_IDS_<i> may name only keys of HWC_BINDINGS_SPECS_<i>.
+ */
+function readResult(env: NodeJS.ProcessEnv, count: number): JobResult | undefined {
+  const names = specsVariablesIn(env, IDS_VARIABLE_PREFIX);
+  const dir = env[HOOK_ENV.resultDir];
+  const plan = env[HOOK_ENV.plan];
+  if (names.length === 0 && dir === undefined && plan === undefined) {
+    return undefined;
+  }
+  const chunks = Math.ceil(count / SPECS_PER_VARIABLE);
+  if (dir === undefined || dir.trim() === "" || plan === undefined || !PLAN_TIMESTAMP.test(plan)) {
+    throw new UsageError(
+      `${IDS_VARIABLE_PREFIX}<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together, got ` +
+        `${HOOK_ENV.resultDir}=${show(dir)} and ${HOOK_ENV.plan}=${show(plan)}.${SET_BY_PROVISIONERS}`,
+    );
+  }
+  const ids = new Map<string, string>();
+  for (let i = 0; i < chunks; i++) {
+    const name = idsVariable(i);
+    const specs = jsonObject(env, specsVariable(i));
+    const chunk = env[name] === undefined ? {} : jsonObject(env, name);
+    for (const [key, id] of Object.entries(chunk)) {
+      if (!(key in specs)) {
+        throw new UsageError(`${name} names ${show(key)}, which ${specsVariable(i)} does not hold.${SET_BY_PROVISIONERS}`);
+      }
+      if (typeof id !== "string" || !IDENTITY_ID.test(id)) {
+        throw new UsageError(`${name}[${JSON.stringify(key)}] must be an identity id (a UUID), got ${show(id)}.${SET_BY_PROVISIONERS}`);
+      }
+      ids.set(key, id);
+    }
+  }
+  for (const name of names) {
+    if (!name.slice(IDS_VARIABLE_PREFIX.length).match(COUNT) || Number(name.slice(IDS_VARIABLE_PREFIX.length)) >= chunks) {
+      throw new UsageError(`${name} is set, but there are only ${chunks} ${SPECS_VARIABLE_PREFIX}<i>.${SET_BY_PROVISIONERS}`);
+    }
+  }
+  return { dir, plan, ids };
+}
+
+type JobResult = NonNullable<HookJob["result"]>;
 
 /** HWC_BINDINGS_SPECS_<i> for i in 0..chunks-1, spelled as specsVariable spells it. */
 function isChunk(name: string, chunks: number): boolean {
@@ -418,11 +498,13 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
       );
     }
     const key = requireEnv(env, HOOK_ENV.key);
-    entries = [{ key, spec: readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec))) }];
+    entries = [{ key, spec: readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec), userValueHint(kind, key))) }];
   }
   const { settings, endpoints } = readSettings(env);
   // readSpec read every spec as one of `kind`: the pairing the union cannot see.
-  const bindings = entries.map(({ key, spec }) => ({ action, kind, key, settings, endpoints, spec }) as BindingJob);
+  const all = entries.map(({ key, spec }) => ({ action, kind, key, settings, endpoints, spec }) as BindingJob);
+  const result = batch ? readResult(env, entries.length) : undefined;
+  const bindings = result === undefined ? all : all.filter((binding) => result.ids.has(binding.key));
   return {
     action,
     kind,
@@ -431,5 +513,7 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
     concurrency: settings.concurrency ?? DEFAULT_CONCURRENCY,
     batch,
     bindings,
+    all,
+    ...(result === undefined ? {} : { result }),
   };
 }

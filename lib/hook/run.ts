@@ -4,14 +4,16 @@
 // One binding (a destroy, or a create of one) ends with its own summary line. A create of all
 // bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
 // key and ending with its own summary line, and ends with one line about them all.
-import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV, RESULT_FAILED, RESULT_OK } from "./constants";
 import type { HookContext, Outcome } from "./context";
 import { readCredentials, secretsIn, type Credentials } from "./credentials";
 import { createEip, destroyEip } from "./eip";
 import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./errors";
 import { DEFAULT_MAX_SOCKETS, HttpClient } from "./http-client";
 import { readJob, type BindingJob, type HookJob } from "./input";
-import { Logger, logPrefix, stderrSink, type LogSink } from "./log";
+import { Logger, logPrefix, redact, stderrSink, type LogSink } from "./log";
 import { DEFAULT_TIMING, type Timing } from "./timing";
 import { createVirtualIp, destroyVirtualIp } from "./virtual-ip";
 
@@ -38,7 +40,8 @@ export async function runHook(
   try {
     const job = readJob(env);
     if (job.bindings.length === 0) {
-      logger.info(`${job.action} done in ${logger.elapsed()}: no bindings, nothing to do`);
+      const others = job.all.length === 0 ? "no bindings" : `no binding added or changed (${plural(job.all.length, "binding")} unchanged, not read)`;
+      logger.info(`${job.action} done in ${logger.elapsed()}: ${others}, nothing to do`);
       return EXIT.ok;
     }
     const credentials = readCredentials(env);
@@ -53,7 +56,7 @@ export async function runHook(
       maxSockets: job.batch ? Math.max(DEFAULT_MAX_SOCKETS, 2 * job.concurrency) : DEFAULT_MAX_SOCKETS,
       extraCaFile: env[EXTRA_CA_CERTS_ENV],
     });
-    const run: Run = { client, credentials, timing };
+    const run: Run = { client, credentials, timing, secrets };
     if (!job.batch) {
       const result = await runBinding(run, job.bindings[0], logger);
       return result.ok ? EXIT.ok : result.exitCode;
@@ -77,11 +80,12 @@ interface Run {
   readonly client: HttpClient;
   readonly credentials: Credentials;
   readonly timing: Timing;
+  readonly secrets: readonly string[];
 }
 
 type Result =
   | { readonly ok: true; readonly changed: boolean }
-  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean };
+  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean; readonly message: string };
 
 /** One binding's whole operation, ending with its summary line under its own prefix. Never rejects. */
 async function runBinding(run: Run, binding: BindingJob, log: Logger): Promise<Result> {
@@ -91,16 +95,18 @@ async function runBinding(run: Run, binding: BindingJob, log: Logger): Promise<R
     log.info(`${binding.action} done in ${log.elapsed()}: ${outcome.summary}`);
     return { ok: true, changed: outcome.changed };
   } catch (err) {
+    let message: string;
     if (err instanceof HookError) {
-      log.info(`${binding.action} failed after ${log.elapsed()}: ${err.message}${hint(err, run.credentials)}`);
+      message = `${err.message}${hint(err, run.credentials)}`;
     } else {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      log.info(`${binding.action} failed after ${log.elapsed()}: unexpected error: ${message}`);
+      message = `unexpected error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
     }
+    log.info(`${binding.action} failed after ${log.elapsed()}: ${message}`);
     return {
       ok: false,
       exitCode: err instanceof HookError ? err.exitCode : EXIT.failed,
       credentialsRefused: isCloudError(err, 401),
+      message,
     };
   }
 }
@@ -121,6 +127,7 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
   const { timing } = run;
   const total = job.bindings.length;
   const failed: number[] = [];
+  const results = new Map<string, Result>();
   let bound = 0;
   let alreadyBound = 0;
   let started = 0;
@@ -143,6 +150,7 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
       const index = started++;
       const binding = job.bindings[index];
       const result = await runBinding(run, binding, loggerFor(binding.key));
+      results.set(binding.key, result);
       finished++;
       if (!result.ok) {
         failed.push(index);
@@ -166,9 +174,12 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
   const succeeded = [bound > 0 ? `${bound} bound` : "", alreadyBound > 0 ? `${alreadyBound} already bound` : ""]
     .filter((part) => part !== "")
     .join(", ");
+  const unchanged = job.all.length - total;
+  const notRead = unchanged === 0 ? "" : ` (${plural(unchanged, "other binding")} unchanged, not read)`;
+  const left = leaveResult(run, job, results, logger);
   if (failed.length === 0 && finished === total) {
-    logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}`);
-    return EXIT.ok;
+    logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}${notRead}`);
+    return left ? EXIT.ok : EXIT.failed;
   }
   const keys = failed
     .sort((a, b) => a - b)
@@ -184,10 +195,49 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
       (succeeded === "" ? "" : `; ${succeeded}`) +
       (notAttempted === 0
         ? ""
-        : `; ${notAttempted} not attempted: the cloud refused the credentials (HTTP 401), and would refuse them ` +
-          `for every other binding too (on the real cloud, five bad signatures in a row lock the access key)`),
+        : `; ${notAttempted} not attempted: ${NOT_ATTEMPTED}`) +
+      (left ? "; each binding's own instance reports its failure" : ""),
   );
-  return EXIT.failed;
+  // With the result left, each failed binding's own instance fails (and only those), so that the
+  // instances of the bindings this run did make are recorded, and their destroy hooks can unbind.
+  return left ? EXIT.ok : EXIT.failed;
+}
+
+const NOT_ATTEMPTED =
+  "the cloud refused the credentials (HTTP 401), and would refuse them for every other binding too " +
+  "(on the real cloud, five bad signatures in a row lock the access key)";
+
+/**
+ * Writes the result of each binding worked on into its own file (see HOOK_ENV.resultDir), each
+ * written to a temporary file and renamed over the old one, so that a reader sees the whole of one
+ * run's result or none of it. Returns false (and says why) if one could not be written: the run
+ * then fails as a whole, and the bindings' own instances are not created in this apply.
+ */
+function leaveResult(run: Run, job: HookJob, results: ReadonlyMap<string, Result>, logger: Logger): boolean {
+  if (job.result === undefined) {
+    return false;
+  }
+  const { dir, plan, ids } = job.result;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const binding of job.bindings) {
+      const result = results.get(binding.key);
+      const status =
+        result === undefined
+          ? `${RESULT_FAILED} create not attempted: ${NOT_ATTEMPTED}. Fix the credentials and deploy again.`
+          : result.ok
+            ? RESULT_OK
+            : `${RESULT_FAILED} create failed in the kind's create hook: ${result.message}`;
+      const file = path.join(dir, ids.get(binding.key) as string);
+      const temporary = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, `${plan} ${redact(status, run.secrets).replace(/[\r\n]+/g, " ")}\n`, { mode: 0o600 });
+      fs.renameSync(temporary, file);
+    }
+    return true;
+  } catch (err) {
+    logger.info(`could not write a result file in ${dir} (${(err as Error).message}): the create instance fails as a whole`);
+    return false;
+  }
 }
 
 function nextTurn(): Promise<void> {

@@ -51,14 +51,17 @@ describe("HuaweiCloudConnection", () => {
     expect(connection.projectId).toBe(PROJECT_ID);
   });
 
-  test("emits both per-binding hook resources with their destroy provisioner, and no create instance, when it has no binding", () => {
+  test("emits both kinds' per-binding resources (identity, and the one with the destroy provisioner), and no create instance, when it has no binding", () => {
     const { stack } = stackWithConnection();
     const resources = hookResources(stack);
-    expect(Object.keys(resources)).toHaveLength(2);
-    for (const resource of Object.values(resources)) {
+    expect(Object.keys(resources)).toHaveLength(4);
+    for (const [id, resource] of Object.entries(resources)) {
       expect(resource.for_each).toEqual({});
-      expect(resource.provisioner).toHaveLength(1);
-      expect(resource.provisioner[0]["local-exec"].when).toBe("destroy");
+      if (id.includes("-bound")) {
+        expect(resource.provisioner.map((p: any) => p["local-exec"].when)).toEqual([undefined, "destroy"]);
+      } else {
+        expect(resource).not.toHaveProperty("provisioner");
+      }
     }
     for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
       expect(createHookOf(stack, kind).resource.count).toBe(0);
@@ -116,7 +119,7 @@ describe("HuaweiCloudConnection", () => {
     new VirtualIpBinding(stack, "vip", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7" });
     const hook = hookOf(stack, "virtual-ip-bindings");
     expect(hook.input).toMatchObject({ vpcEndpoint: "${var.vpc}", maxRetries: 5 });
-    expect(hook.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
+    for (const provisioner of hook.provisioner) expect(provisioner["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
     const { resource } = createHookOf(stack, "virtual-ip-bindings");
     expect(resource.input).toEqual(hook.input);
     expect(resource.provisioner[0]["local-exec"].environment).toContain("HWC_BINDINGS_SETTINGS = jsonencode(self.input) }");

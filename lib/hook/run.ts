@@ -179,7 +179,7 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
   const left = leaveResult(run, job, results, logger);
   if (failed.length === 0 && finished === total) {
     logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}${notRead}`);
-    return left ? EXIT.ok : EXIT.failed;
+    return job.result === undefined || left ? EXIT.ok : EXIT.failed;
   }
   const keys = failed
     .sort((a, b) => a - b)

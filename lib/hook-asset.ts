@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { AssetType, TerraformAsset, TerraformStack } from "cdktf";
 import { hookNotBuilt } from "./errors";
-import { EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
+import { BOUND_ENTRY_FILE, EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
 
 const ASSET_ID = "hwc-bindings-hook";
 
@@ -38,6 +38,11 @@ export function hookAsset(stack: TerraformStack): TerraformAsset {
  */
 export function hookCommand(asset: TerraformAsset): string {
   return hookCommandFor(`./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`);
+}
+
+/** The command of each binding's own create provisioner: the shell script of boundScript. */
+export function boundCommand(asset: TerraformAsset): string {
+  return `sh ./${path.posix.join(asset.path, BOUND_ENTRY_FILE)}`;
 }
 
 /** The same command for a hook entry file at `entry` (the benchmarks run dist/lib/hook/main.js so). */

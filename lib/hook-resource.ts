@@ -10,7 +10,7 @@
 //   binding added, changed or replaced replaces it (a removal alone does not), and Terraform runs
 //   it after the destroy hooks of that deploy's `-bound` instances, which depend on it.
 // - `<id>-bound`: for_each over the same keys, triggers_replace = { spec, identity id }, created after
-//   `-create`. Its create provisioner is a shell test of the result file: it succeeds if the create
+//   `-create`. Its create provisioner (bound.sh) reads the result file: it succeeds if the create
 //   hook bound this binding in this plan, fails with the hook's message if it failed, and otherwise
 //   (a binding the create hook did not work on: its earlier create failed, or was killed) runs the
 //   hook for this one binding. It holds the destroy provisioner, which unbinds. So an instance of
@@ -21,13 +21,11 @@
 // 84 s where the API needed 20 s. A shell test per binding costs a few milliseconds.
 import { Construct } from "constructs";
 import { DataResource, Lazy, TerraformIterator, TerraformLocal, TerraformStack, Token } from "cdktf";
-import { hookAsset, hookCommand } from "./hook-asset";
+import { boundCommand, hookAsset, hookCommand } from "./hook-asset";
 import {
   BindingKind,
   HOOK_ENV,
   IDS_VARIABLE_PREFIX,
-  RESULT_FAILED,
-  RESULT_OK,
   SPECS_PER_VARIABLE,
   SPECS_VARIABLE_PREFIX,
 } from "./hook/constants";
@@ -60,7 +58,8 @@ export class HookResource<Spec extends object> {
     // instance, so plan and apply time grew with N squared (90 s instead of 4 s at N = 1000).
     const map = new TerraformLocal(scope, `${id}-map`, specs);
     const each = TerraformIterator.fromMap(map.asAnyMap);
-    const command = hookCommand(hookAsset(TerraformStack.of(scope)));
+    const asset = hookAsset(TerraformStack.of(scope));
+    const command = hookCommand(asset);
     // Settings known at synth time go into the provisioners as a literal, and not into the state:
     // terraform_data keeps its input twice (input and output), with a type description of each,
     // and Terraform copies the whole state after every instance it applies, so at N = 1000 the
@@ -130,7 +129,7 @@ export class HookResource<Spec extends object> {
       provisioners: [
         {
           type: "local-exec",
-          command: confirmCommand(command),
+          command: boundCommand(asset),
           environment: {
             [HOOK_ENV.action]: "create",
             [HOOK_ENV.kind]: kind,
@@ -184,27 +183,6 @@ export class HookResource<Spec extends object> {
   get createAddress(): string {
     return `terraform_data.${this.createResource.friendlyUniqueId}[0]`;
   }
-}
-
-/**
- * The create provisioner of one binding's instance, run by /bin/sh: its file of the create hook's
- * results decides, if that file is of this plan. "ok": done, no process started. "failed <message>":
- * print the message and fail, with no request (the create hook made them). No file of this plan
- * (the create hook did not work on this binding): run the hook for this one binding, which binds it
- * or finds it bound. `$NAME` without braces, which Terraform leaves alone.
- */
-function confirmCommand(hook: string): string {
-  const plan = `$${HOOK_ENV.plan}`;
-  return (
-    `r=$(cat "$${HOOK_ENV.resultDir}/$${HOOK_ENV.identity}" 2>/dev/null); ` +
-    `case "$r" in ` +
-    `"${plan} ${RESULT_OK}") exit 0 ;; ` +
-    `"${plan} ${RESULT_FAILED} "*) ` +
-    `printf '[hwc-bindings %s %s] %s\\n' "$${HOOK_ENV.kind}" "$${HOOK_ENV.key}" "$(printf '%s' "$r" | cut -d ' ' -f 3-)" >&2; exit 1 ;; ` +
-    `esac; ` +
-    `printf '[hwc-bindings %s %s] not bound by the create hook of this deploy: binding it alone\\n' "$${HOOK_ENV.kind}" "$${HOOK_ENV.key}" >&2; ` +
-    hook
-  );
 }
 
 /**

@@ -55,7 +55,6 @@ describe("HookResource", () => {
   test("runs the destroy hook per binding with the instance's stored values, after forgetting its result", () => {
     for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
       const stack = buildStack();
-      const identity = identityOf(stack, kind).id;
       const provisioners = hookOf(stack, kind).provisioner.map((p: any) => p["local-exec"]);
       const hookKind = kind === "eip-associations" ? "eip" : "virtual-ip";
       const node = /HWC_BINDINGS_EXTRA_CA_CERTS="\$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/;
@@ -76,7 +75,7 @@ describe("HookResource", () => {
       expect(destroy.command).toMatch(node);
       // The create provisioner reads the create hook's result, and runs the hook alone without one.
       expect(create).toEqual({
-        command: expect.stringMatching(/^r=\$\(cat "\$HWC_BINDINGS_RESULT_DIR\/\$HWC_BINDINGS_IDENTITY" 2>\/dev\/null\); case /),
+        command: expect.stringMatching(/^sh \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/bound\.sh$/),
         environment: {
           HWC_BINDINGS_ACTION: "create",
           HWC_BINDINGS_KIND: hookKind,
@@ -88,7 +87,6 @@ describe("HookResource", () => {
           HWC_BINDINGS_RESULT_DIR: `.hwc-bindings/${kind}`,
         },
       });
-      expect(create.command).toMatch(node);
     }
   });
 

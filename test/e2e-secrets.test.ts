@@ -160,43 +160,44 @@ describe("secrets through terraform", () => {
     expect(text).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // Two virtual IPs more, the EIP back where it is: the create hook of the virtual IPs attempts
-    // the first binding (in key order), whose two reads are refused, and starts none of the other
-    // three. The change above destroyed the EIP create instance first (an instance is destroyed
-    // before those it depends on) and, the unbind failing, never created it again: this deploy
-    // creates it, and its hook is refused at its one binding's read.
+    // Two virtual IPs more, the EIP back where it is: the create hook of the virtual IPs works on
+    // the two new ones only, attempts the first (in key order), whose two reads are refused, and
+    // does not start the other. The EIP's instances are as they were (the failed unbind above
+    // kept them), so no EIP hook runs. Each new virtual IP's own instance fails with the hook's
+    // message, without a request of its own.
     const grown: Declared = {
       ...declared,
       vips: [...declared.vips, { name: "more-c", nic: 2, vip: vipFor(2) }, { name: "more-d", nic: 3, vip: vipFor(3) }],
     };
     const grownBindings = bindingsIn(bad.synth(declare(emulator, grown, oneAtATime)));
-    const creates = [grownBindings.web.createAddress, grownBindings["ha-a"].createAddress].sort();
     before = emulator.requests().length;
     const grew = await applyFails(bad);
-    expect(hookProcesses(grew).sort()).toEqual(creates);
-    expect(attempted(grew.stdout)).toEqual({ vips: 1, eips: 1 });
-    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 1, eips: 1 }));
-    expect(output(grew)).toMatch(createFailed("eip", "1 of 1 binding failed: wrong/web (see their lines above)"));
-    expect(output(grew)).toMatch(/\[hwc-bindings virtual-ip wrong\/ha-a\] create failed after \d+\.\ds: read NIC port: GET \S+ returned HTTP 401 APIGW\.0301 /);
+    expect(hookProcesses(grew)).toEqual([grownBindings["ha-a"].createAddress]);
+    expect(attempted(grew.stdout)).toEqual({ vips: 1, eips: 0 });
+    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 1, eips: 0 }));
+    expect(output(grew)).toMatch(/\[hwc-bindings virtual-ip wrong\/more-c\] create failed after \d+\.\ds: read NIC port: GET \S+ returned HTTP 401 APIGW\.0301 /);
     expect(output(grew)).toMatch(
       createFailed(
         "virtual-ip",
-        "1 of 4 bindings failed: wrong/ha-a (see their lines above); 3 not attempted: the cloud refused the credentials (HTTP 401), " +
-          "and would refuse them for every other binding too (on the real cloud, five bad signatures in a row lock the access key)",
+        "1 of 2 bindings failed: wrong/more-c (see their lines above); 1 not attempted: the cloud refused the credentials (HTTP 401), " +
+          "and would refuse them for every other binding too (on the real cloud, five bad signatures in a row lock the access key); " +
+          "each binding's own instance reports its failure",
       ),
     );
+    expect(output(grew)).toMatch(/\[hwc-bindings virtual-ip wrong\/more-d\] create not attempted: the cloud refused the credentials/);
     expect(output(grew)).not.toMatch(/retry \d of/);
-    expect(await taintedInstances(bad)).toEqual(creates);
+    const failedOnes = [grownBindings["more-c"].resourceAddress, grownBindings["more-d"].resourceAddress].sort();
+    expect(await taintedInstances(bad)).toEqual(failedOnes);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // Destroy with the wrong key: each binding's destroy hook is refused at its first reads, and
-    // nothing is unbound.
+    // Destroy with the wrong key: the destroy hook of each binding that was made is refused at its
+    // first reads, and nothing is unbound; the two that were never made have no hook to run.
     before = emulator.requests().length;
     const destroyed = await bad.destroy();
     expect(destroyed.code).not.toBe(0);
-    expect(hookProcesses(destroyed).sort()).toEqual(Object.values(grownBindings).map((b) => b.resourceAddress).sort());
-    expect(attempted(destroyed.stdout)).toEqual({ vips: 4, eips: 1 });
-    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 4, eips: 1 }));
+    expect(hookProcesses(destroyed).sort()).toEqual(["ha-a", "ha-b", "web"].map((name) => grownBindings[name].resourceAddress).sort());
+    expect(attempted(destroyed.stdout)).toEqual({ vips: 2, eips: 1 });
+    expect(refusedSince(before)).toHaveLength(firstReads({ vips: 2, eips: 1 }));
     expect(output(destroyed)).not.toMatch(/retry \d of/);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 

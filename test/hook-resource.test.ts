@@ -97,7 +97,7 @@ describe("HookResource", () => {
       const { resource } = createHookOf(stack, kind);
       expect(resource.count).toBe(1);
       expect(resource.triggers_replace).toBe(
-        `\${{ latest = length(${instances}) == 0 ? "" : reverse(sort([for k, instance in ${instances} : instance.output]))[0] }}`,
+        `\${{ latest = length(${instances}) == 0 ? "" : reverse(sort([for k, instance in ${instances} : instance.output == null ? "" : try(tostring(instance.output), "")]))[0] }}`,
       );
       expect(resource).not.toHaveProperty("input");
       const settings = JSON.stringify(destroyProvisionerOf(stack, kind).environment.HWC_BINDINGS_SETTINGS);

@@ -103,8 +103,8 @@ export class HookResource<Spec extends object> {
     // The timestamp of the latest plan that created an identity: it changes with every binding
     // added or changed (unknown at plan time, which replaces), not with a removal (the removed
     // binding's own instance unbinds it, and nothing is to be bound), and it does not grow with N.
-    // null and try(tostring(...)): an identity recorded before identities held a timestamp (a stack deployed
-    // with an older version of this library) has a null or object output, which sort() refuses.
+    // An identity recorded before identities held a timestamp (a stack deployed with an older
+    // version of this library) has a null or object output, which sort() refuses: it counts as "".
     const latest = `length(${identities}) == 0 ? "" : reverse(sort([for k, instance in ${identities} : instance.output == null ? "" : try(tostring(instance.output), "")]))[0]`;
     this.createResource = new DataResource(scope, `${id}-create`, {
       count: Lazy.numberValue({ produce: () => (this.entries.size > 0 ? 1 : 0) }),

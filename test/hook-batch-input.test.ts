@@ -1,5 +1,5 @@
 // The form of a create of all bindings of a kind: HWC_BINDINGS_COUNT and HWC_BINDINGS_SPECS_<i>.
-import { DEFAULT_CONCURRENCY, HOOK_ENV, idsVariable, MAX_CONCURRENCY, specsVariable } from "../lib/hook/constants";
+import { DEFAULT_CONCURRENCY, HOOK_ENV, workVariable, MAX_CONCURRENCY, specsVariable } from "../lib/hook/constants";
 import { readJob } from "../lib/hook/input";
 import { batchEnv, eipSpec, hookEnv, settings, usageMessage, vipSpec } from "./helpers/hook-env";
 
@@ -176,37 +176,36 @@ describe("readJob of a create of all bindings", () => {
     expect(usageMessage(() => readJob(env))).toContain(`${HOOK_ENV.count} is set for a destroy, got "1": a destroy works on one binding`);
   });
 
-  describe("the bindings to work on (HWC_BINDINGS_IDS_<i>) and where to leave their results", () => {
+  describe("the bindings to work on (HWC_BINDINGS_WORK_<i>) and where to leave their results", () => {
     const PLAN = "2026-01-02T03:04:05Z";
-    const id = (i: number) => `0000000${i}-aaaa-bbbb-cccc-dddddddddddd`;
     const result = { [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: ".hwc-bindings/x" };
 
-    test("works on the keys named, with their identity ids, and keeps every spec", () => {
-      const env = batch(vips(450), { ...result, [idsVariable(0)]: JSON.stringify({ "web-3": id(1) }), [idsVariable(2)]: JSON.stringify({ "web-420": id(2) }) });
+    test("works on the keys named, and keeps every spec", () => {
+      const env = batch(vips(450), { ...result, [workVariable(0)]: JSON.stringify(["web-3"]), [workVariable(2)]: JSON.stringify(["web-420"]) });
       const job = readJob(env);
       expect(job.all).toHaveLength(450);
       expect(job.bindings.map((b) => b.key)).toEqual(["web-3", "web-420"]);
-      expect(job.result).toEqual({ dir: ".hwc-bindings/x", plan: PLAN, ids: new Map([["web-3", id(1)], ["web-420", id(2)]]) });
+      expect(job.result).toEqual({ dir: ".hwc-bindings/x", plan: PLAN, keys: new Set(["web-3", "web-420"]) });
     });
 
-    test("works on none when the ids name none, and on all without any of these variables", () => {
-      expect(readJob(batch(vips(3), { ...result, [idsVariable(0)]: "{}" })).bindings).toEqual([]);
+    test("works on none when the lists name none, and on all without any of these variables", () => {
+      expect(readJob(batch(vips(3), { ...result, [workVariable(0)]: "[]" })).bindings).toEqual([]);
       expect(readJob(batch(vips(3))).bindings).toHaveLength(3);
       expect(readJob(batch(vips(3))).result).toBeUndefined();
     });
 
-    test("refuses ids of keys its chunk does not hold, ids that are no UUID, and a missing plan or folder", () => {
-      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [idsVariable(0)]: JSON.stringify({ nope: id(1) }) })))).toContain(
-        `${idsVariable(0)} names "nope", which ${specsVariable(0)} does not hold.`,
+    test("refuses keys its chunk does not hold, a list that is not one, and a missing plan or folder", () => {
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(0)]: JSON.stringify(["nope"]) })))).toContain(
+        `${workVariable(0)} names "nope", which ${specsVariable(0)} does not hold.`,
       );
-      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [idsVariable(0)]: JSON.stringify({ "web-1": "x" }) })))).toContain(
-        `${idsVariable(0)}["web-1"] must be an identity id (a UUID), got "x".`,
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(0)]: JSON.stringify({ "web-1": 1 }) })))).toContain(
+        `${workVariable(0)} must be a JSON list of keys`,
       );
-      expect(usageMessage(() => readJob(batch(vips(3), { [idsVariable(0)]: "{}", [HOOK_ENV.plan]: PLAN })))).toContain(
-        `HWC_BINDINGS_IDS_<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together`,
+      expect(usageMessage(() => readJob(batch(vips(3), { [workVariable(0)]: "[]", [HOOK_ENV.plan]: PLAN })))).toContain(
+        `HWC_BINDINGS_WORK_<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together`,
       );
       expect(usageMessage(() => readJob(batch(vips(3), { ...result, [HOOK_ENV.plan]: "yesterday" })))).toContain("go together");
-      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [idsVariable(1)]: "{}" })))).toContain(`${idsVariable(1)} is set, but there are only 1`);
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(1)]: "[]" })))).toContain(`${workVariable(1)} is set, but there are only 1`);
     });
   });
 });

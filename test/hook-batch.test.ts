@@ -1,10 +1,11 @@
 // A create of all bindings of a kind in one process, against the emulator: every binding bound or
 // failed on its own, `concurrency` at a time, each line naming its binding, one summary line.
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXIT, HOOK_ENV, idsVariable, specsVariable } from "../lib/hook/constants";
+import { EXIT, HOOK_ENV, specsVariable, workVariable } from "../lib/hook/constants";
 import { runHook } from "../lib/hook/run";
 import { batchEnv, FAST, lines, PROJECT_ID, settings } from "./helpers/hook-env";
 import { runBatchAgainst, writes } from "./helpers/hook-emulator";
@@ -168,28 +169,29 @@ describe("a create of all bindings of a kind", () => {
 
   describe("run by the provisioners: the bindings named, and a result file for each", () => {
     const PLAN = "2026-01-02T03:04:05Z";
-    const identity = (i: number) => `0000000${i}-aaaa-4bbb-8ccc-dddddddddddd`;
+    // Named as Terraform's sha256(each.key) names it.
+    const nameOf = (i: number) => createHash("sha256").update(`eip-${i}`).digest("hex");
     let dir: string;
     beforeEach(() => {
       dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hwc-results-")), ".hwc-bindings", "eip");
     });
-    const resultOf = (i: number) => fs.readFileSync(path.join(dir, identity(i)), "utf8");
+    const resultOf = (i: number) => fs.readFileSync(path.join(dir, nameOf(i)), "utf8");
 
     test("works only on the keys named, leaves ok or the failure for each, and exits 0 though one failed", async () => {
       const missing = "e0000000-0000-4000-8000-0000000000ff";
       const specs = keyed("eip", range(0, 6), (i) => (i === 2 ? eip(i, { publicipId: missing }) : eip(i)));
-      const ids = { "eip-1": identity(1), "eip-2": identity(2) };
+      const work = ["eip-1", "eip-2"];
       const run = await runBatchAgainst(emulator, {
         kind: "eip",
         specs,
-        extra: { [idsVariable(0)]: JSON.stringify(ids), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
+        extra: { [workVariable(0)]: JSON.stringify(work), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
       });
       expect(run.code).toBe(EXIT.ok);
       // Only eip-1 and eip-2 were read: the four others are not in the request log.
       const paths = emulator.requests().map((r) => r.path);
       expect(paths.every((p) => p.includes(eipId(1)) || p.includes(missing))).toBe(true);
       expect(bindingsOf(emulator.state()).eips).toEqual({ [eipId(1)]: `${portId(1)} ACTIVE` });
-      expect(fs.readdirSync(dir).sort()).toEqual([identity(1), identity(2)]);
+      expect(fs.readdirSync(dir).sort()).toEqual([nameOf(1), nameOf(2)].sort());
       expect(resultOf(1)).toBe(`${PLAN} ok\n`);
       expect(resultOf(2)).toMatch(new RegExp(`^${PLAN} failed create failed in the kind's create hook: EIP ${missing} was not found \\(VPC\\.0504\\); check publicipId\\.\n$`));
       expect(run.lines[run.lines.length - 1]).toMatch(
@@ -199,13 +201,13 @@ describe("a create of all bindings of a kind", () => {
 
     test("names every binding it did not attempt after a 401, and writes no secret", async () => {
       const secret = "wrong-secret-key-of-the-results";
-      const ids = Object.fromEntries(range(0, 4).map((i) => [`eip-${i}`, identity(i)]));
+      const work = range(0, 4).map((i) => `eip-${i}`);
       const run = await runBatchAgainst(emulator, {
         kind: "eip",
         specs: keyed("eip", range(0, 4), (i) => eip(i)),
         settings: { concurrency: 1 },
         credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: secret },
-        extra: { [idsVariable(0)]: JSON.stringify(ids), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
+        extra: { [workVariable(0)]: JSON.stringify(work), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
       });
       expect(run.code).toBe(EXIT.ok);
       expect(emulator.requests()).toHaveLength(1);
@@ -221,7 +223,7 @@ describe("a create of all bindings of a kind", () => {
       const run = await runBatchAgainst(emulator, {
         kind: "eip",
         specs: keyed("eip", [0], (i) => eip(i)),
-        extra: { [idsVariable(0)]: JSON.stringify({ "eip-0": identity(0) }), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: path.join(blocked, "eip") },
+        extra: { [workVariable(0)]: JSON.stringify(["eip-0"]), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: path.join(blocked, "eip") },
       });
       expect(run.code).toBe(EXIT.failed);
       expect(run.text).toContain("could not write a result file in");

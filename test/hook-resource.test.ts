@@ -42,12 +42,12 @@ describe("HookResource", () => {
     expect(resource).not.toHaveProperty("provisioner");
   });
 
-  test("keys the instances with the hooks by binding, replaced with their identity, created after the create instance", () => {
+  test("keys the instances with the hooks by binding, replaced with their spec, created after the create instance, not referring to the identities", () => {
     const stack = buildStack();
-    const identity = identityOf(stack, "eip-associations").id;
     const hook = hookOf(stack, "eip-associations");
     expect(Object.keys(hook.for_each)).toEqual(["test/eip-a", "test/eip-b"]);
-    expect(hook.triggers_replace).toEqual({ spec: "${each.value}", id: `\${terraform_data.${identity}[each.key].id}` });
+    expect(hook.triggers_replace).toEqual({ spec: "${each.value}" });
+    expect(JSON.stringify(hook)).not.toContain(identityOf(stack, "eip-associations").id);
     expect(hook.depends_on).toEqual([`terraform_data.${createHookOf(stack, "eip-associations").id}`]);
     expect(hook).not.toHaveProperty("lifecycle");
   });
@@ -60,7 +60,7 @@ describe("HookResource", () => {
       const node = /HWC_BINDINGS_EXTRA_CA_CERTS="\$NODE_EXTRA_CA_CERTS" NODE_EXTRA_CA_CERTS= node \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/main\.js$/;
       const [create, destroy] = provisioners;
       expect(destroy).toEqual({
-        command: expect.stringMatching(/^rm -f "\$HWC_BINDINGS_RESULT_DIR\/\$HWC_BINDINGS_IDENTITY"; HWC_BINDINGS_EXTRA_CA_CERTS=/),
+        command: expect.stringMatching(/^rm -f "\$HWC_BINDINGS_RESULT_DIR\/\$HWC_BINDINGS_RESULT_NAME"; HWC_BINDINGS_EXTRA_CA_CERTS=/),
         when: "destroy",
         environment: {
           HWC_BINDINGS_ACTION: "destroy",
@@ -68,7 +68,7 @@ describe("HookResource", () => {
           HWC_BINDINGS_KEY: "${each.key}",
           HWC_BINDINGS_SPEC: "${jsonencode(self.triggers_replace.spec)}",
           HWC_BINDINGS_SETTINGS: SETTINGS,
-          HWC_BINDINGS_IDENTITY: "${self.triggers_replace.id}",
+          HWC_BINDINGS_RESULT_NAME: "${sha256(each.key)}",
           HWC_BINDINGS_RESULT_DIR: `.hwc-bindings/${kind}`,
         },
       });
@@ -83,7 +83,7 @@ describe("HookResource", () => {
           HWC_BINDINGS_SPEC: "${jsonencode(self.triggers_replace.spec)}",
           HWC_BINDINGS_SETTINGS: SETTINGS,
           HWC_BINDINGS_PLAN: "${plantimestamp()}",
-          HWC_BINDINGS_IDENTITY: "${self.triggers_replace.id}",
+          HWC_BINDINGS_RESULT_NAME: "${sha256(each.key)}",
           HWC_BINDINGS_RESULT_DIR: `.hwc-bindings/${kind}`,
         },
       });
@@ -116,8 +116,8 @@ describe("HookResource", () => {
           `HWC_BINDINGS_SETTINGS = ${settings} }, ` +
           `{ for i in range(ceil(length(${instances}) / 200)) : "HWC_BINDINGS_SPECS_\${i}" => ` +
           `jsonencode({ for k in ${slice} : k => ${instances}[k].triggers_replace }) }, ` +
-          `{ for i in range(ceil(length(${instances}) / 200)) : "HWC_BINDINGS_IDS_\${i}" => ` +
-          `jsonencode({ for k in ${slice} : k => ${instances}[k].id if ${instances}[k].output == plantimestamp() }) })}`,
+          `{ for i in range(ceil(length(${instances}) / 200)) : "HWC_BINDINGS_WORK_\${i}" => ` +
+          `jsonencode([for k in ${slice} : k if ${instances}[k].output == plantimestamp()]) })}`,
       );
     }
   });
@@ -128,7 +128,7 @@ describe("HookResource", () => {
     const { resource } = createHookOf(stack, "eip-associations");
     expect(resource.triggers_replace).toMatch(/, recheck = plantimestamp\(\) \}\}$/);
     const environment: string = resource.provisioner[0]["local-exec"].environment;
-    expect(environment).toMatch(/\[k\]\.id if true \}\) \}\)\}$/);
+    expect(environment).toMatch(/: k if true\]\) \}\)\}$/);
     expect(() => stackWithConnection({ recheckEveryDeploy: "yes" as unknown as boolean })).toThrow(/recheckEveryDeploy/);
   });
 

@@ -15,8 +15,8 @@ import {
   MAX_CONCURRENCY,
   SPECS_PER_VARIABLE,
   SPECS_VARIABLE_PREFIX,
-  IDS_VARIABLE_PREFIX,
-  idsVariable,
+  WORK_VARIABLE_PREFIX,
+  workVariable,
   specsVariable,
   type BindingKind,
   type HookAction,
@@ -52,16 +52,16 @@ export interface HookJob {
   readonly batch: boolean;
   /**
    * The bindings to work on: the one of the single form; for a batch, those named in
-   * HWC_BINDINGS_IDS_<i> (all of them without these variables), in the order given.
+   * HWC_BINDINGS_WORK_<i> (all of them without these variables), in the order given.
    */
   readonly bindings: readonly BindingJob[];
   /** Every binding of the batch (HWC_BINDINGS_COUNT of them), worked on or not; the single form's one. */
   readonly all: readonly BindingJob[];
   /**
    * A batch run by the provisioners: where to leave the result of each binding worked on, under
-   * which plan timestamp, and the identity id of each (see RESULT_OK in constants.ts).
+   * which plan timestamp (see HOOK_ENV.resultDir), and the keys to work on.
    */
-  readonly result?: { readonly dir: string; readonly plan: string; readonly ids: ReadonlyMap<string, string> };
+  readonly result?: { readonly dir: string; readonly plan: string; readonly keys: ReadonlySet<string> };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -423,16 +423,14 @@ function specsVariablesIn(env: NodeJS.ProcessEnv, prefix = SPECS_VARIABLE_PREFIX
 
 /** A plan timestamp as plantimestamp() writes it (RFC 3339): no space, so a result splits on spaces. */
 const PLAN_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
-/** A terraform_data id: a UUID. */
-const IDENTITY_ID = UUID;
 
 /**
- * The keys a batch works on, with their identity ids, from HWC_BINDINGS_IDS_<i>, and where to leave
- * their results; undefined when none of these is set (a batch run by hand works on every binding).
- * Each HWC_BINDINGS_IDS_<i> may name only keys of HWC_BINDINGS_SPECS_<i>.
+ * The keys a batch works on, from HWC_BINDINGS_WORK_<i>, and where to leave their results;
+ * undefined when none of these is set (a batch run by hand works on every binding). Each
+ * HWC_BINDINGS_WORK_<i> may name only keys of HWC_BINDINGS_SPECS_<i>.
  */
 function readResult(env: NodeJS.ProcessEnv, count: number): JobResult | undefined {
-  const names = specsVariablesIn(env, IDS_VARIABLE_PREFIX);
+  const names = specsVariablesIn(env, WORK_VARIABLE_PREFIX);
   const dir = env[HOOK_ENV.resultDir];
   const plan = env[HOOK_ENV.plan];
   if (names.length === 0 && dir === undefined && plan === undefined) {
@@ -441,31 +439,39 @@ function readResult(env: NodeJS.ProcessEnv, count: number): JobResult | undefine
   const chunks = Math.ceil(count / SPECS_PER_VARIABLE);
   if (dir === undefined || dir.trim() === "" || plan === undefined || !PLAN_TIMESTAMP.test(plan)) {
     throw new UsageError(
-      `${IDS_VARIABLE_PREFIX}<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together, got ` +
+      `${WORK_VARIABLE_PREFIX}<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together, got ` +
         `${HOOK_ENV.resultDir}=${show(dir)} and ${HOOK_ENV.plan}=${show(plan)}.${SET_BY_PROVISIONERS}`,
     );
   }
-  const ids = new Map<string, string>();
-  for (let i = 0; i < chunks; i++) {
-    const name = idsVariable(i);
-    const specs = jsonObject(env, specsVariable(i));
-    const chunk = env[name] === undefined ? {} : jsonObject(env, name);
-    for (const [key, id] of Object.entries(chunk)) {
-      if (!(key in specs)) {
-        throw new UsageError(`${name} names ${show(key)}, which ${specsVariable(i)} does not hold.${SET_BY_PROVISIONERS}`);
-      }
-      if (typeof id !== "string" || !IDENTITY_ID.test(id)) {
-        throw new UsageError(`${name}[${JSON.stringify(key)}] must be an identity id (a UUID), got ${show(id)}.${SET_BY_PROVISIONERS}`);
-      }
-      ids.set(key, id);
-    }
-  }
   for (const name of names) {
-    if (!name.slice(IDS_VARIABLE_PREFIX.length).match(COUNT) || Number(name.slice(IDS_VARIABLE_PREFIX.length)) >= chunks) {
+    const index = name.slice(WORK_VARIABLE_PREFIX.length);
+    if (!COUNT.test(index) || Number(index) >= chunks) {
       throw new UsageError(`${name} is set, but there are only ${chunks} ${SPECS_VARIABLE_PREFIX}<i>.${SET_BY_PROVISIONERS}`);
     }
   }
-  return { dir, plan, ids };
+  const keys = new Set<string>();
+  for (let i = 0; i < chunks; i++) {
+    const name = workVariable(i);
+    const specs = jsonObject(env, specsVariable(i));
+    let list: unknown = [];
+    if (env[name] !== undefined) {
+      try {
+        list = JSON.parse(env[name] as string);
+      } catch (err) {
+        throw new UsageError(`${name} is not valid JSON (${(err as Error).message}), got ${show(env[name])}.${SET_BY_PROVISIONERS}`);
+      }
+    }
+    if (!Array.isArray(list)) {
+      throw new UsageError(`${name} must be a JSON list of keys, got ${show(list)}.${SET_BY_PROVISIONERS}`);
+    }
+    for (const key of list) {
+      if (typeof key !== "string" || !(key in specs)) {
+        throw new UsageError(`${name} names ${show(key)}, which ${specsVariable(i)} does not hold.${SET_BY_PROVISIONERS}`);
+      }
+      keys.add(key);
+    }
+  }
+  return { dir, plan, keys };
 }
 
 type JobResult = NonNullable<HookJob["result"]>;
@@ -504,7 +510,7 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
   // readSpec read every spec as one of `kind`: the pairing the union cannot see.
   const all = entries.map(({ key, spec }) => ({ action, kind, key, settings, endpoints, spec }) as BindingJob);
   const result = batch ? readResult(env, entries.length) : undefined;
-  const bindings = result === undefined ? all : all.filter((binding) => result.ids.has(binding.key));
+  const bindings = result === undefined ? all : all.filter((binding) => result.keys.has(binding.key));
   return {
     action,
     kind,

@@ -4,6 +4,7 @@
 // One binding (a destroy, or a create of one) ends with its own summary line. A create of all
 // bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
 // key and ending with its own summary line, and ends with one line about them all.
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV, RESULT_FAILED, RESULT_OK } from "./constants";
@@ -203,6 +204,11 @@ async function runBatch(run: Run, job: HookJob, logger: Logger, loggerFor: (key:
   return left ? EXIT.ok : EXIT.failed;
 }
 
+/** The name of a binding's result file: the SHA-256 of its key in hex, as Terraform's sha256() writes it. */
+function resultName(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
 const NOT_ATTEMPTED =
   "the cloud refused the credentials (HTTP 401), and would refuse them for every other binding too " +
   "(on the real cloud, five bad signatures in a row lock the access key)";
@@ -217,7 +223,7 @@ function leaveResult(run: Run, job: HookJob, results: ReadonlyMap<string, Result
   if (job.result === undefined) {
     return false;
   }
-  const { dir, plan, ids } = job.result;
+  const { dir, plan } = job.result;
   try {
     fs.mkdirSync(dir, { recursive: true });
     for (const binding of job.bindings) {
@@ -228,7 +234,7 @@ function leaveResult(run: Run, job: HookJob, results: ReadonlyMap<string, Result
           : result.ok
             ? RESULT_OK
             : `${RESULT_FAILED} create failed in the kind's create hook: ${result.message}`;
-      const file = path.join(dir, ids.get(binding.key) as string);
+      const file = path.join(dir, resultName(binding.key));
       const temporary = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(temporary, `${plan} ${redact(status, run.secrets).replace(/[\r\n]+/g, " ")}\n`, { mode: 0o600 });
       fs.renameSync(temporary, file);

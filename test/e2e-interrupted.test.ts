@@ -143,9 +143,11 @@ describe("interrupted deploy through terraform", () => {
     expect(killed.signal).toBe("SIGKILL");
     expect(writes(emulator).filter((r) => r.path.includes("/publicips/")).length).toBeLessThan(10);
     // Terraform had recorded the identities and the create instances, untainted, and none of the
-    // bindings' own instances: those come after the create hooks.
+    // EIPs' own instances: those come after the EIP create hook, which was still running. (The
+    // virtual IPs' hook may have ended before the kill, and some of their instances been recorded.)
     expect(recorded(ws)).toEqual(expect.arrayContaining(creates));
-    expect(recorded(ws).filter((i) => own.includes(i))).toEqual([]);
+    const ownBefore = recorded(ws).filter((i) => own.includes(i));
+    expect(ownBefore.filter((i) => i.includes("eip-associations"))).toEqual([]);
     expect(exactBindingsOf(emulator.state())).not.toEqual(expected(declared));
 
     const unlock = await forceUnlockIfLocked(ws);
@@ -156,9 +158,10 @@ describe("interrupted deploy through terraform", () => {
     await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
     const redeployed = await applyOk(ws);
-    expect(redeployed.stdout).toContain(`Resources: ${own.length} added, 0 changed, 0 destroyed.`);
-    expect(boundAlone(redeployed)).toHaveLength(own.length);
-    expect(output(redeployed).match(/ was already bound to /g)).toHaveLength(own.length);
+    const missing = own.length - ownBefore.length;
+    expect(redeployed.stdout).toContain(`Resources: ${missing} added, 0 changed, 0 destroyed.`);
+    expect(boundAlone(redeployed)).toHaveLength(missing);
+    expect(output(redeployed).match(/ was already bound to /g)).toHaveLength(missing);
     expect(recorded(ws)).toEqual(expect.arrayContaining(all));
     expect(writes(emulator).map((r) => r.path).sort()).toEqual(
       [
@@ -296,7 +299,11 @@ describe("interrupted deploy through terraform", () => {
     const redeployed = await applyOk(ws);
     expect(redeployed.stdout).toContain(`Resources: ${2 - ownBefore.length} added, 0 changed, 0 destroyed.`);
     expect(hookProcesses(redeployed)).toEqual([]);
-    expect(boundAlone(redeployed)).toEqual(ownBefore.length === 1 ? ["killed/eip-1"] : ["killed/eip-1", "killed/vip-0"]);
+    // The EIP's instance binds alone (its create hook had left no result); the virtual IP's finds
+    // the "ok" of the killed apply's hook when both plans fell in the same second (see
+    // docs/operations.md), and otherwise binds alone too, finding it bound.
+    expect(boundAlone(redeployed)).toContain("killed/eip-1");
+    expect(boundAlone(redeployed).filter((key) => key !== "killed/eip-1" && key !== "killed/vip-0")).toEqual([]);
     await until("the orphaned hook is done", () => emulator.state().publicips[1].status === "ACTIVE");
     await orphansDone(emulator);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));

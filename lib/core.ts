@@ -33,12 +33,20 @@ export interface LocalExecProvisionerLike {
   readonly environment?: { [name: string]: string };
 }
 
+/** A resource's lifecycle block, as far as the library sets it. */
+export interface LifecycleLike {
+  /** Attribute paths (written as Terraform reads them, e.g. `input` or `triggers["created"]`). */
+  readonly ignoreChanges?: string[];
+}
+
 export interface DataResourceConfigLike {
   readonly forEach?: unknown;
   readonly count?: number;
   readonly triggersReplace?: unknown;
-  readonly input?: { [key: string]: unknown };
+  readonly input?: unknown;
   readonly provisioners?: LocalExecProvisionerLike[];
+  readonly dependsOn?: IConstruct[];
+  readonly lifecycle?: LifecycleLike;
 }
 
 export interface MapIteratorLike {

@@ -29,13 +29,13 @@ export class EipAssociation extends Construct {
   /** Key of this association in its connection's hook map. */
   readonly key: string;
   /**
-   * Terraform address of this association's own instance, which holds its identity and runs its
-   * destroy hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
+   * Terraform address of this association's own instance, which is in state once its binding is made
+   * and runs its destroy hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
    */
   readonly resourceAddress: string;
   /**
-   * Terraform address of the instance whose create hook binds all associations of the connection,
-   * this one included: the instance that a failed bind taints.
+   * Terraform address of the instance whose create hook binds, in one process, the associations of
+   * the connection that a deploy adds or changes (all of them with recheckEveryDeploy).
    */
   readonly createAddress: string;
   readonly connection: HuaweiCloudConnection;

@@ -5,7 +5,7 @@ import * as path from "node:path";
 import type { IConstruct } from "constructs";
 import { coreOf, stackOf, type TerraformAssetLike } from "./core";
 import { hookNotBuilt } from "./errors";
-import { EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
+import { BOUND_ENTRY_FILE, EXTRA_CA_CERTS_ENV, HOOK_ENTRY_FILE } from "./hook/constants";
 
 const ASSET_ID = "hwc-bindings-hook";
 
@@ -41,6 +41,11 @@ export function hookAsset(scope: IConstruct): TerraformAssetLike {
  */
 export function hookCommand(asset: TerraformAssetLike): string {
   return hookCommandFor(`./${path.posix.join(asset.path, HOOK_ENTRY_FILE)}`);
+}
+
+/** The command of each binding's own create provisioner: the shell script of boundScript. */
+export function boundCommand(asset: TerraformAssetLike): string {
+  return `sh ./${path.posix.join(asset.path, BOUND_ENTRY_FILE)}`;
 }
 
 /** The same command for a hook entry file at `entry` (the benchmarks run dist/lib/hook/main.js so). */

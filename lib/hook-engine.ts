@@ -8,7 +8,7 @@
 //   is kept as one JSON string under triggers["spec"], and the hooks get the same JSON text either
 //   way (jsonencode sorts object keys, and jsondecode + jsonencode gives back the same text).
 import * as path from "node:path";
-import type { Construct } from "constructs";
+import type { Construct, IConstruct } from "constructs";
 import { coreOf, stackOf, type CoreModule, type LocalExecProvisionerLike, type MapIteratorLike, type TerraformResourceLike } from "./core";
 import { BindingConfigError } from "./errors";
 
@@ -20,6 +20,12 @@ export const HOOK_RESOURCE_TYPES: readonly HookResourceType[] = ["terraform_data
 export const NULL_SPEC_TRIGGER = "spec";
 /** The key of null_resource's triggers that holds a binding's options (a virtual IP's api) as JSON. */
 export const NULL_OPTIONS_TRIGGER = "options";
+
+/**
+ * The key of null_resource's triggers that records the timestamp of the plan that created an
+ * identity instance (lifecycle ignore_changes keeps it; see HookInstanceConfig.stamp).
+ */
+export const NULL_STAMP_TRIGGER = "created";
 
 /** The npm package of the null_resource engine, and the version range that matches cdktf 0.21. */
 export const PROVIDER_NULL_PACKAGE = "@cdktf/provider-null";
@@ -41,10 +47,22 @@ export interface HookInstanceConfig {
          * instead (lib/hook-resource.ts) and ignores this.
          */
         readonly options?: { readonly expression: string; readonly used: () => boolean };
+        /**
+         * terraform_data: the spec is kept as `{ spec = <spec> }` (the binding instances, which
+         * drift tells from the identity instances so). null_resource keeps it as always.
+         */
+        readonly wrapped?: boolean;
       }
     | { readonly strings: { [key: string]: string } };
   /** Settings that hold references (terraform_data only: null_resource has no such attribute). */
   readonly input?: { [key: string]: unknown };
+  /**
+   * The instance records the timestamp of the plan that created it (plantimestamp()), which later
+   * plans keep (lifecycle ignore_changes): terraform_data in its input (then read as its output),
+   * null_resource in triggers["created"]. Read it with HookEngine.stampOf. Not with `input`.
+   */
+  readonly stamp?: boolean;
+  readonly dependsOn?: IConstruct[];
   readonly provisioners: LocalExecProvisionerLike[];
 }
 
@@ -56,32 +74,62 @@ export interface HookEngine {
    * An HCL expression (without "${}") for the spec object stored in the instance `instance`, with
    * the options kept beside it in the identity when `withOptions` (see HookInstanceConfig.identity).
    */
-  specOf(instance: string, withOptions?: boolean): string;
+  specOf(instance: string, withOptions?: boolean, wrapped?: boolean): string;
   /** For a destroy provisioner's environment: the spec stored in `self`, as JSON text. */
-  readonly selfSpecJson: string;
+  selfSpecJson(wrapped?: boolean): string;
+  /**
+   * An HCL expression for the timestamp an instance built with `stamp` recorded, as a string; ""
+   * for an instance recorded before it had one (a stack deployed with an older version of this
+   * library has a null or object output there).
+   */
+  stampOf(instance: string): string;
+  /** An HCL expression: whether the instance (built with `stamp`) was created by the current plan. */
+  createdByThisPlan(instance: string): string;
 }
 
 /** terraform_data, built with the core of the stack (cdktf or cdktn): each synthesizes only its own elements. */
 class TerraformDataEngine implements HookEngine {
   readonly resourceType = "terraform_data" as const;
-  readonly selfSpecJson = "${jsonencode(self.triggers_replace)}";
-
   constructor(private readonly core: CoreModule) {}
+
+  selfSpecJson(wrapped = false): string {
+    return wrapped ? "${jsonencode(self.triggers_replace.spec)}" : "${jsonencode(self.triggers_replace)}";
+  }
 
   instance(scope: Construct, id: string, config: HookInstanceConfig): TerraformResourceLike {
     const { DataResource, Token } = this.core;
-    const identity = "spec" in config.identity ? `\${${config.identity.spec}}` : config.identity.strings;
+    if (config.stamp && config.input !== undefined) {
+      throw new Error(`terraform_data ${id}: an instance that records its plan's timestamp keeps nothing else in its input`);
+    }
+    const identity =
+      "spec" in config.identity
+        ? config.identity.wrapped
+          ? { spec: Token.asAny(`\${${config.identity.spec}}`) }
+          : `\${${config.identity.spec}}`
+        : config.identity.strings;
     return new DataResource(scope, id, {
       ...(config.forEach === undefined ? {} : { forEach: config.forEach }),
       ...(config.count === undefined ? {} : { count: config.count }),
       triggersReplace: Token.asAny(identity),
       ...(config.input === undefined ? {} : { input: config.input }),
-      provisioners: config.provisioners,
+      // plantimestamp() is the same everywhere in one plan and its apply, and differs from one plan
+      // to the next; ignore_changes keeps the one of the creating plan (a replacement gets a new one).
+      ...(config.stamp ? { input: Token.asAny("${plantimestamp()}"), lifecycle: { ignoreChanges: ["input"] } } : {}),
+      ...(config.dependsOn === undefined ? {} : { dependsOn: config.dependsOn }),
+      ...(config.provisioners.length === 0 ? {} : { provisioners: config.provisioners }),
     });
   }
 
-  specOf(instance: string): string {
-    return `${instance}.triggers_replace`;
+  specOf(instance: string, _withOptions = false, wrapped = false): string {
+    return wrapped ? `${instance}.triggers_replace.spec` : `${instance}.triggers_replace`;
+  }
+
+  stampOf(instance: string): string {
+    return `${instance}.output == null ? "" : try(tostring(${instance}.output), "")`;
+  }
+
+  createdByThisPlan(instance: string): string {
+    return `${instance}.output == plantimestamp()`;
   }
 }
 
@@ -89,7 +137,6 @@ type ProviderNull = typeof import("@cdktf/provider-null");
 
 class NullResourceEngine implements HookEngine {
   readonly resourceType = "null_resource" as const;
-  readonly selfSpecJson = `\${self.triggers.${NULL_SPEC_TRIGGER}}`;
 
   constructor(
     private readonly module: ProviderNull,
@@ -110,6 +157,7 @@ class NullResourceEngine implements HookEngine {
             Lazy.anyValue({
               produce: () => ({
                 [NULL_SPEC_TRIGGER]: `\${jsonencode(${identity.spec})}`,
+                ...(config.stamp ? { [NULL_STAMP_TRIGGER]: "${plantimestamp()}" } : {}),
                 ...(identity.options?.used()
                   ? { [NULL_OPTIONS_TRIGGER]: `\${jsonencode(${identity.options.expression})}` }
                   : {}),
@@ -121,8 +169,24 @@ class NullResourceEngine implements HookEngine {
       ...(config.forEach === undefined ? {} : { forEach: config.forEach as never }),
       ...(config.count === undefined ? {} : { count: config.count }),
       triggers: triggers as { [key: string]: string },
-      provisioners: config.provisioners as never,
+      // A change of the spec replaces the instance, and the replacement records its own plan's
+      // timestamp: Terraform plans the create of a replacement from the configuration as written.
+      ...(config.stamp ? { lifecycle: { ignoreChanges: [`triggers["${NULL_STAMP_TRIGGER}"]`] } } : {}),
+      ...(config.dependsOn === undefined ? {} : { dependsOn: config.dependsOn as never }),
+      ...(config.provisioners.length === 0 ? {} : { provisioners: config.provisioners as never }),
     });
+  }
+
+  selfSpecJson(): string {
+    return `\${self.triggers.${NULL_SPEC_TRIGGER}}`;
+  }
+
+  stampOf(instance: string): string {
+    return `try(${instance}.triggers.${NULL_STAMP_TRIGGER}, "")`;
+  }
+
+  createdByThisPlan(instance: string): string {
+    return `try(${instance}.triggers.${NULL_STAMP_TRIGGER}, "") == plantimestamp()`;
   }
 
   specOf(instance: string, withOptions = false): string {

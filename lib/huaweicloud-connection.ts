@@ -106,6 +106,17 @@ export interface HuaweiCloudConnectionConfig {
    * @default HW_ACCESS_KEY and HW_SECRET_KEY (or HUAWEICLOUD_SDK_AK and HUAWEICLOUD_SDK_SK), HW_SECURITY_TOKEN, or HW_AUTH_TOKEN
    */
   readonly credentialVariables?: HuaweiCloudCredentialVariables;
+  /**
+   * Re-check every binding of this connection at every deploy, and bind again whatever is not bound
+   * as declared (someone unbound it, or deleted the virtual IP's port), instead of working only on
+   * the bindings a deploy adds or changes. Each deploy then reads every binding (one read each,
+   * and a write only where something is missing), and every plan shows the create instance of each
+   * kind with bindings as replaced (`1 to add, 1 to destroy` per kind), so `cdktf diff` never says
+   * "No changes". It never takes an EIP from a port someone else bound it to: that binding fails,
+   * naming the port.
+   * @default false
+   */
+  readonly recheckEveryDeploy?: boolean;
 }
 
 /** Names of the environment variables that hold a connection's credentials (see CredentialVariables). */
@@ -155,6 +166,7 @@ export class HuaweiCloudConnection extends Construct {
   readonly virtualIpApi: VirtualIpApi;
   readonly hookResource: HookResourceType;
   readonly credentialVariables?: HuaweiCloudCredentialVariables;
+  readonly recheckEveryDeploy: boolean;
 
   /** @internal */
   readonly _virtualIpHooks: HookResource<VirtualIpSpec>;
@@ -222,6 +234,11 @@ export class HuaweiCloudConnection extends Construct {
     this.virtualIpApi = virtualIpApi;
     this.hookResource = hookResource;
     this.credentialVariables = credentialVariables;
+    const recheck = config.recheckEveryDeploy ?? false;
+    if (typeof recheck !== "boolean") {
+      throw invalidValue(name, path, "recheckEveryDeploy", "true or false", recheck, "It must be known at synth time: set it to a literal true or false.");
+    }
+    this.recheckEveryDeploy = recheck;
 
     // Left out when unset, so that stacks that do not use it keep the input they had.
     const settings: HookSettings = {
@@ -260,8 +277,8 @@ export class HuaweiCloudConnection extends Construct {
       }
     }
     const engine = hookEngine(this, path, hookResource);
-    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, BINDING_OPTIONS, engine);
-    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings, [], engine);
+    this._virtualIpHooks = new HookResource<VirtualIpSpec>(this, "virtual-ip-bindings", "virtual-ip", settings, BINDING_OPTIONS, engine, recheck);
+    this._eipHooks = new HookResource<EipSpec>(this, "eip-associations", "eip", settings, [], engine, recheck);
   }
 }
 

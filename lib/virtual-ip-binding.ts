@@ -42,13 +42,13 @@ export class VirtualIpBinding extends Construct {
   /** Key of this binding in its connection's hook map. */
   readonly key: string;
   /**
-   * Terraform address of this binding's own instance, which holds its identity and runs its destroy
-   * hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
+   * Terraform address of this binding's own instance, which is in state once its binding is made and
+   * runs its destroy hook: `terraform apply -replace=<resourceAddress>` unbinds it and binds it again.
    */
   readonly resourceAddress: string;
   /**
-   * Terraform address of the instance whose create hook binds all bindings of this kind in the
-   * connection, this one included: the instance that a failed bind taints.
+   * Terraform address of the instance whose create hook binds, in one process, the bindings of
+   * this kind in the connection that a deploy adds or changes (all of them with recheckEveryDeploy).
    */
   readonly createAddress: string;
   readonly connection: HuaweiCloudConnection;

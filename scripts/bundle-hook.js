@@ -54,6 +54,9 @@ if (require.main === module) {
   fs.rmSync(TARGET, { recursive: true, force: true });
   fs.mkdirSync(TARGET, { recursive: true });
   fs.writeFileSync(path.join(TARGET, "main.js"), bundle(SOURCE, "main"));
+  // The shell script each binding's own create provisioner runs (see boundScript).
+  const { BOUND_ENTRY_FILE, boundScript } = require(path.join(SOURCE, "constants.js"));
+  fs.writeFileSync(path.join(TARGET, BOUND_ENTRY_FILE), boundScript(), { mode: 0o755 });
 }
 
 module.exports = { bundle, SOURCE, TARGET };

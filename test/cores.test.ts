@@ -44,7 +44,7 @@ describe("cdktf and cdktn", () => {
     const viaCdktf = build("cdktf").json;
     const viaCdktn = build("cdktn").json;
     expect(Object.keys(viaCdktn.resource.terraform_data).sort()).toEqual(Object.keys(viaCdktf.resource.terraform_data).sort());
-    expect(Object.keys(viaCdktf.resource.terraform_data)).toHaveLength(8);
+    expect(Object.keys(viaCdktf.resource.terraform_data)).toHaveLength(12);
     expect(withoutMetadata(viaCdktn)).toEqual(withoutMetadata(viaCdktf));
     expect(JSON.stringify(viaCdktn.resource.terraform_data)).toContain('"input":"${merge(');
     expect(Object.keys(viaCdktn.locals).some((k) => k.includes("options"))).toBe(true);

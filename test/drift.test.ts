@@ -16,7 +16,7 @@ import { runAgainst, startSeededEmulator, VIP } from "./helpers/hook-emulator";
 import { startCountingProxy } from "./helpers/hook-stub-server";
 import { eipSpec, FAST, NIC_ID, OTHER_PORT_ID, PORT_ID, PUBLICIP_ID, settings, SUBNET_ID, vipSpec } from "./helpers/hook-env";
 
-type Instance = { name: string; index: string | number; spec: unknown; input?: unknown };
+type Instance = { name: string; index: string | number; spec: unknown; input?: unknown; tainted?: boolean };
 
 /** A `terraform show -json` of these terraform_data instances. */
 function show(instances: Instance[]) {
@@ -30,6 +30,7 @@ function show(instances: Instance[]) {
           type: "terraform_data",
           name: i.name,
           index: i.index,
+          ...(i.tainted ? { tainted: true } : {}),
           values: { id: "x", input: i.input ?? null, output: null, triggers_replace: i.spec },
         })),
       },
@@ -125,6 +126,33 @@ describe("bindingsFrom", () => {
     expect(byKey["through-ecs"]).toMatchObject({ kind: "virtual-ip", api: "ecs", spec: other });
     // The api is no part of the spec: the report's declared spec is the same whichever api bound it.
     expect(byKey["through-port"].spec).toEqual(vipSpec());
+  });
+
+  test("reads the bound bindings of the three-resource layout: untainted -bound instances, api from their input; never an identity", () => {
+    const cfg = config({ "vips-bound": { kind: "virtual-ip", settings: SETTINGS }, "eips-bound": { kind: "eip", settings: SETTINGS } });
+    const other = vipSpec({ nicId: OTHER_PORT_ID, ipAddress: "192.168.0.8" });
+    const stamp = "2026-12-08T03:00:00Z";
+    const { bindings, warnings } = bindingsFrom(
+      show([
+        // Identities: every binding declared, made or not; they record the plan that created them.
+        { name: "vips", index: "made", spec: vipSpec(), input: stamp },
+        { name: "vips", index: "never-made", spec: other, input: stamp },
+        { name: "eips", index: "e", spec: eipSpec(), input: stamp },
+        // The bindings' own instances: in state untainted once made; a failed create taints one.
+        { name: "vips-bound", index: "made", spec: { spec: vipSpec() }, input: { api: "port" } },
+        { name: "vips-bound", index: "never-made", spec: { spec: other }, input: null, tainted: true },
+        { name: "eips-bound", index: "e", spec: { spec: eipSpec() }, input: null },
+      ]),
+      cfg,
+      {},
+    );
+    expect(warnings).toEqual([]);
+    expect(bindings.map((b) => [b.kind, b.key, b.addresses])).toEqual([
+      ["virtual-ip", "made", ['terraform_data.vips-bound["made"]']],
+      ["eip", "e", ['terraform_data.eips-bound["e"]']],
+    ]);
+    expect(bindings[0].job).toMatchObject({ kind: "virtual-ip", api: "port", spec: vipSpec() });
+    expect(bindings[1].job.spec).toEqual(eipSpec());
   });
 
   test("leaves out a spec that no hook accepts, with a warning naming it", () => {

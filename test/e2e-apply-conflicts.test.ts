@@ -60,8 +60,8 @@ describe("conflicts known only at apply time", () => {
       );
     }
     expect(text).toContain("give each binding its own nicId, or remove all but one, and deploy again");
-    expect(text).toMatch(createFailed("virtual-ip", "2 of 3 bindings failed: conflicts/web-1, conflicts/web-2 (see their lines above); 1 bound"));
-    expect(text).toMatch(createFailed("eip", "2 of 3 bindings failed: conflicts/eip-1, conflicts/eip-2 (see their lines above); 1 bound"));
+    expect(text).toMatch(createFailed("virtual-ip", "2 of 3 bindings failed: conflicts/web-1, conflicts/web-2 (see their lines above); 1 bound; each binding's own instance reports its failure"));
+    expect(text).toMatch(createFailed("eip", "2 of 3 bindings failed: conflicts/eip-1, conflicts/eip-2 (see their lines above); 1 bound; each binding's own instance reports its failure"));
     // Not one request about the NIC, the port or the EIPs in conflict; the others are bound.
     const shared = [nicId(1), portId(1), eipId(1), eipId(2)];
     expect(emulator.requests().filter((r) => shared.some((id) => r.path.includes(id)))).toEqual([]);
@@ -76,6 +76,32 @@ describe("conflicts known only at apply time", () => {
         vips: [
           { name: "web-1", nic: 1, vip: vipFor(1) },
           { name: "web-2", nic: 2, vip: vipFor(2) },
+          { name: "db", nic: 3, vip: vipFor(3) },
+        ],
+        eips: [
+          { name: "eip-0", eip: 0, port: 0 },
+          { name: "eip-1", eip: 1, port: 1 },
+          { name: "eip-2", eip: 2, port: 2 },
+        ],
+      }),
+    );
+
+    // web-2 moved onto web-1's NIC: the create hook works on web-2 only, finds the conflict with
+    // web-1 (bound, unchanged, not in its work set) and fails web-2 alone; nothing is sent about
+    // NIC 1, so web-1 stays bound. (web-2's old instance unbinds it from NIC 2 first, as any move.)
+    const from = emulator.requests().length;
+    const moved = await applyFails(ws, vars({ nic_1: nicId(1), nic_2: nicId(1), port_1: portId(1), port_2: portId(2) }));
+    const movedText = output(moved);
+    expect(movedText).toMatch(
+      failedWith("[hwc-bindings virtual-ip conflicts/web-2]", `VirtualIpBindings "conflicts/web-1" and "conflicts/web-2" both bind a virtual IP to NIC ${nicId(1)} (nicId)`),
+    );
+    expect(movedText).not.toMatch(/\[hwc-bindings virtual-ip conflicts\/web-1\] create/);
+    expect(movedText).toMatch(createFailed("virtual-ip", "1 of 1 binding failed: conflicts/web-2 (see their lines above); each binding's own instance reports its failure"));
+    expect(emulator.requests().slice(from).filter((r) => r.path.includes(nicId(1)))).toEqual([]);
+    expect(exactBindingsOf(emulator.state())).toEqual(
+      expected({
+        vips: [
+          { name: "web-1", nic: 1, vip: vipFor(1) },
           { name: "db", nic: 3, vip: vipFor(3) },
         ],
         eips: [

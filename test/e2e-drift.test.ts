@@ -216,7 +216,7 @@ describe("hwc-bindings drift on a deployed stack", () => {
     const eip2 = report.bindings.find((b: { key: string }) => b.key === "drift/eip-2");
     expect(eip2).toMatchObject({
       kind: "eip",
-      addresses: [expect.stringMatching(/^terraform_data\.cloud_eip-associations_[0-9A-F]+\["drift\/eip-2"\]$/)],
+      addresses: [expect.stringMatching(/^terraform_data\.cloud_eip-associations-bound_[0-9A-F]+\["drift\/eip-2"\]$/)],
       declared: { publicipId: eipId(2), portId: portId(2), projectId: emulator.projectId, region: "ap-southeast-1" },
       verdict: "unbound",
     });

@@ -1,12 +1,15 @@
 // The whole life of bindings through the real `terraform` binary, with the hook run from the
 // synthesized asset exactly as a user's Terraform runs it, against a fresh emulator. Each kind of
-// binding has one instance per binding (its destroy hook) and one create instance (one hook that
-// binds them all), replaced whenever a binding of the kind is added, changed or removed.
+// binding has two instances per binding (its identity, and the one with the destroy hook, created
+// once the binding is made) and one create instance (one hook that binds, in one process, the
+// bindings a deploy adds or changes), replaced whenever a binding of the kind is added or changed.
 import { startEmulator } from "../lib";
 import type { RunningEmulator } from "../lib/emulator";
 import {
   applyOk,
+  bindingChecks,
   bindingsIn,
+  boundAlone,
   createDone,
   type Declared,
   declare,
@@ -54,8 +57,11 @@ describe("end to end through terraform", () => {
     const eipCreate = bindings["eip-0"].createAddress;
     await ws.init();
     const first = await applyOk(ws);
-    expect(first.stdout).toMatch(/Apply complete! Resources: 7 added, 0 changed, 0 destroyed/);
+    expect(first.stdout).toMatch(/Apply complete! Resources: 12 added, 0 changed, 0 destroyed/);
     expect(hookProcesses(first).sort()).toEqual([eipCreate, vipCreate].sort());
+    // Each binding's own instance found the create hook's "ok" and started no hook of its own.
+    expect(bindingChecks(first).sort()).toEqual(Object.values(bindings).map((b) => b.resourceAddress).sort());
+    expect(boundAlone(first)).toEqual([]);
     expect(output(first)).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
     expect(output(first)).toMatch(createDone("eip", "2 bindings: 2 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
@@ -65,27 +71,23 @@ describe("end to end through terraform", () => {
     expect((await ws.apply()).stdout).toMatch(/No changes/);
     expect(emulator.requests().filter((r) => r.method === "PUT").length).toBe(writesBefore);
 
-    // The move replaces eip-0's instance (its destroy hook unbinds) and the EIP create instance,
-    // whose hook binds eip-0 anew and finds eip-1 bound already; the virtual IPs are not touched.
+    // The move replaces eip-0's instances (its destroy hook unbinds) and the EIP create instance,
+    // whose hook binds eip-0 anew and does not read eip-1; the virtual IPs are not touched.
     const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 5 }, declared.eips[1]] };
     ws.synth(declare(emulator, moved));
     const move = await applyOk(ws);
-    expect(move.stdout).toMatch(/2 added, 0 changed, 2 destroyed/);
+    expect(move.stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
     expect(hookProcesses(move)).toEqual([bindings["eip-0"].resourceAddress, eipCreate]);
-    expect(output(move)).toMatch(createDone("eip", "2 bindings: 1 bound, 1 already bound"));
+    expect(output(move)).toMatch(createDone("eip", "1 binding: 1 bound (1 other binding unchanged, not read)"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
 
-    // Removing a construct runs its own destroy hook; the create instances of both kinds are
-    // replaced (their bindings changed) and bind nothing, all left being bound already.
+    // Removing a construct runs its own destroy hook, and nothing else: no create hook runs.
     const removed: Declared = { vips: moved.vips.filter((v) => v.name !== "ha-b"), eips: moved.eips.filter((e) => e.name !== "eip-1") };
     ws.synth(declare(emulator, removed));
     const before = emulator.requests().length;
     const remove = await applyOk(ws);
-    expect(remove.stdout).toMatch(/2 added, 0 changed, 4 destroyed/);
-    expect(hookProcesses(remove).slice(0, 2).sort()).toEqual([bindings["eip-1"].resourceAddress, bindings["ha-b"].resourceAddress].sort());
-    expect(hookProcesses(remove).slice(2).sort()).toEqual([eipCreate, vipCreate].sort());
-    expect(output(remove)).toMatch(createDone("virtual-ip", "2 bindings: 2 already bound"));
-    expect(output(remove)).toMatch(createDone("eip", "1 binding: 1 already bound"));
+    expect(remove.stdout).toMatch(/0 added, 0 changed, 4 destroyed/);
+    expect(hookProcesses(remove).sort()).toEqual([bindings["eip-1"].resourceAddress, bindings["ha-b"].resourceAddress].sort());
     expect(writes(emulator, before).map((r) => `${r.method} ${r.path}`).sort()).toEqual([
       `PUT /v1/${emulator.projectId}/cloudservers/nics/${nicId(1)}`,
       `PUT /v1/${emulator.projectId}/publicips/${eipId(1)}`,
@@ -96,7 +98,7 @@ describe("end to end through terraform", () => {
 
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain("Destroy complete! Resources: 5 destroyed.");
+    expect(destroyed.stdout).toContain("Destroy complete! Resources: 8 destroyed.");
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
 
     const plan = await ws.expectOk(["plan", "-out=plan.out", "-input=false"]);
@@ -111,9 +113,9 @@ describe("end to end through terraform", () => {
     const declared = numbered(10);
     const bindings = bindingsIn(ws.synth(declare(emulator, declared)));
     await ws.init();
-    // Twenty instances and two create instances, whose two hooks bind ten bindings each.
+    // Forty instances and two create instances, whose two hooks bind ten bindings each.
     const applied = await applyOk(ws);
-    expect(applied.stdout).toMatch(/22 added, 0 changed, 0 destroyed/);
+    expect(applied.stdout).toMatch(/42 added, 0 changed, 0 destroyed/);
     expect(hookProcesses(applied).sort()).toEqual([bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort());
     expect(output(applied)).toMatch(createDone("virtual-ip", "10 bindings: 10 bound"));
     expect(output(applied)).toMatch(createDone("eip", "10 bindings: 10 bound"));
@@ -121,7 +123,7 @@ describe("end to end through terraform", () => {
     // Destroy runs one hook per binding.
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
-    expect(destroyed.stdout).toContain("Destroy complete! Resources: 22 destroyed.");
+    expect(destroyed.stdout).toContain("Destroy complete! Resources: 42 destroyed.");
     expect(hookProcesses(destroyed).sort()).toEqual(Object.values(bindings).map((b) => b.resourceAddress).sort());
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [] }));
   });
@@ -134,37 +136,35 @@ describe("end to end through terraform", () => {
     await applyOk(ws);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
-    // One more virtual IP: its instance is added and the virtual IP create instance replaced; the
-    // one hook it runs reads all six, finds five bound already, and writes only for the new one.
+    // One more virtual IP: its instances are added and the virtual IP create instance replaced; the
+    // one hook it runs reads and writes only for the new one.
     const added: Declared = { ...declared, vips: [...declared.vips, { name: "vip-5", nic: 5, vip: vipFor(5) }] };
     const bindings = bindingsIn(ws.synth(declare(emulator, added)));
     const vipCreate = bindings["vip-5"].createAddress;
     let from = emulator.requests().length;
     const add = await applyOk(ws);
-    expect(add.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 1 destroyed.");
+    expect(add.stdout).toContain("Apply complete! Resources: 3 added, 0 changed, 1 destroyed.");
     expect(hookProcesses(add)).toEqual([vipCreate]);
-    expect(output(add)).toMatch(createDone("virtual-ip", "6 bindings: 1 bound, 5 already bound"));
-    for (const v of declared.vips) {
-      expect(output(add)).toMatch(
-        new RegExp(`\\[hwc-bindings virtual-ip added/${v.name}\\] create done in \\S+: virtual IP ${v.vip.replace(/\./g, "\\.")} was already bound to NIC ${nicId(v.nic)}; nothing changed`),
-      );
-    }
+    expect(output(add)).toMatch(createDone("virtual-ip", "1 binding: 1 bound (5 other bindings unchanged, not read)"));
+    expect(output(add)).not.toMatch(/was already bound/);
     expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v1/${emulator.projectId}/cloudservers/nics/${nicId(5)}`]);
+    // Its requests concern the new binding only: its NIC, and the ports of its subnet.
+    expect(emulator.requests().slice(from).every((r) => !declared.vips.some((v) => r.path.includes(nicId(v.nic))))).toBe(true);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(added));
 
-    // -replace of one binding's own instance: its destroy hook unbinds, the new instance (a new ID)
-    // replaces the create instance, and that hook binds it again and leaves the other five alone.
+    // -replace of one binding's own instance: its destroy hook unbinds, and the new instance, which
+    // no create hook of this deploy bound, binds it again alone; the other five are not touched.
     const target = bindings["eip-2"];
     from = emulator.requests().length;
     const replaced = await applyOk(ws, [`-replace=${target.resourceAddress}`]);
-    expect(replaced.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 2 destroyed.");
-    expect(hookProcesses(replaced)).toEqual([target.resourceAddress, target.createAddress]);
+    expect(replaced.stdout).toContain("Apply complete! Resources: 1 added, 0 changed, 1 destroyed.");
+    expect(hookProcesses(replaced)).toEqual([target.resourceAddress]);
+    expect(boundAlone(replaced)).toEqual(["added/eip-2"]);
     const text = output(replaced);
     const unbound = text.search(new RegExp(`\\[hwc-bindings eip added/eip-2\\] destroy done in \\S+: unbound EIP ${eipId(2)} \\(\\S+\\) from port ${portId(2)}`));
     const rebound = text.search(new RegExp(`\\[hwc-bindings eip added/eip-2\\] create done in \\S+: bound EIP ${eipId(2)} \\(\\S+\\) to port ${portId(2)}`));
     expect(unbound).toBeGreaterThan(-1);
     expect(rebound).toBeGreaterThan(unbound);
-    expect(text).toMatch(createDone("eip", "5 bindings: 1 bound, 4 already bound"));
     const eipPath = `/v1/${emulator.projectId}/publicips/${eipId(2)}`;
     expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT ${eipPath}`, `PUT ${eipPath}`]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(added));
@@ -209,7 +209,7 @@ describe("end to end through terraform", () => {
     const bindings = bindingsIn(ws.synth(declare(emulator, declared, port)));
     await ws.init();
     const first = await applyOk(ws);
-    expect(first.stdout).toMatch(/Apply complete! Resources: 6 added, 0 changed, 0 destroyed/);
+    expect(first.stdout).toMatch(/Apply complete! Resources: 10 added, 0 changed, 0 destroyed/);
     expect(output(first)).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
     // Both NICs allow the virtual IP, and one virtual IP port holds the address, made as ECS makes it.
@@ -225,13 +225,14 @@ describe("end to end through terraform", () => {
     const put = await call(emulator, "PUT", `/v2.0/ports/${nicId(0)}`, { port: { allowed_address_pairs: [...nic0.allowed_address_pairs, theirs] } });
     expect(put.status).toBe(200);
 
-    // solo moves to NIC 3: its own instance is replaced, so its destroy hook unbinds it from NIC 2.
+    // solo moves to NIC 3: its own instances are replaced, so its destroy hook unbinds it from NIC 2,
+    // and the create hook binds it alone.
     const moved: Declared = { ...declared, vips: [declared.vips[0], declared.vips[1], { ...declared.vips[2], nic: 3 }] };
     ws.synth(declare(emulator, moved, port));
     const move = await applyOk(ws);
-    expect(move.stdout).toMatch(/2 added, 0 changed, 2 destroyed/);
+    expect(move.stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
     expect(hookProcesses(move)).toEqual([bindings.solo.resourceAddress, bindings.solo.createAddress]);
-    expect(output(move)).toMatch(createDone("virtual-ip", "3 bindings: 1 bound, 2 already bound"));
+    expect(output(move)).toMatch(createDone("virtual-ip", "1 binding: 1 bound (2 other bindings unchanged, not read)"));
     const withTheirs = (d: Declared) => {
       const e = expected(d);
       e.vips[nicId(0)] = [...(e.vips[nicId(0)] ?? []), theirs.ip_address].sort();
@@ -244,7 +245,7 @@ describe("end to end through terraform", () => {
     ws.synth(declare(emulator, removed, port));
     const from = emulator.requests().length;
     const remove = await applyOk(ws);
-    expect(hookProcesses(remove)).toEqual([bindings["ha-b"].resourceAddress, bindings["ha-a"].createAddress]);
+    expect(hookProcesses(remove)).toEqual([bindings["ha-b"].resourceAddress]);
     const vipPortId = vipPorts("10.1.0.100")[0].id;
     expect(writes(emulator, from).map((r) => `${r.method} ${r.path}`)).toEqual([`PUT /v2.0/ports/${nicId(1)}`, `PUT /v2.0/ports/${vipPortId}`]);
     expect(exactBindingsOf(emulator.state())).toEqual(withTheirs(removed));
@@ -273,7 +274,7 @@ describe("end to end through terraform", () => {
     expect(ecsRequests(emulator)).toHaveLength(2);
     const before = emulator.requests().length;
 
-    // The instances' input gains the api: an in-place update, and no hook runs.
+    // The bindings' own instances' input gains the api: an in-place update, and no hook runs.
     ws.synth(declare(emulator, declared, { virtualIpApi: "port" }));
     const switched = await applyOk(ws);
     expect(switched.stdout).toContain("Apply complete! Resources: 0 added, 2 changed, 0 destroyed.");
@@ -285,7 +286,7 @@ describe("end to end through terraform", () => {
     ws.synth(declare(emulator, { ...declared, vips: [declared.vips[0]] }, { virtualIpApi: "ecs" }));
     const from = emulator.requests().length;
     const removed = await applyOk(ws);
-    expect(hookProcesses(removed)).toEqual([bindings["ha-b"].resourceAddress, bindings["ha-a"].createAddress]);
+    expect(hookProcesses(removed)).toEqual([bindings["ha-b"].resourceAddress]);
     expect(ecsRequests(emulator, from)).toEqual([]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ ...declared, vips: [declared.vips[0]] }));
     expect((await ws.destroy()).code).toBe(0);

@@ -7,7 +7,7 @@ import {
   applyFails,
   applyOk,
   bindingsIn,
-  createDone,
+  boundAlone,
   createFailed,
   declare,
   type Declared,
@@ -18,7 +18,6 @@ import {
   output,
   stateInstances,
   taintedInstances,
-  writes,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
 import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
@@ -133,13 +132,18 @@ describe.each(["ecs", "port"] as const)("out-of-band changes through terraform, 
       expected({ vips: declared.vips, eips: [...without(["eip-1"]).eips, { name: "theirs", eip: 1, port: 4 }] }),
     );
 
-    expect(await taintedInstances(ws)).toEqual([bindings["eip-1"].createAddress]);
+    // The failed bind taints eip-1's own instance: it holds no binding, so its destroy hook never runs.
+    expect(await taintedInstances(ws)).toEqual([bindings["eip-1"].resourceAddress]);
 
-    // The user frees the EIP; the next deploy replaces the tainted create instance, which binds it.
+    // The user frees the EIP; the next deploy replaces the tainted instance (without its destroy
+    // hook), which binds it alone, since no create hook of that deploy worked on it.
     await outOfBand(emulator, "PUT", eipPath(1), { publicip: { port_id: "" } });
-    const freed = output(await applyOk(ws));
+    const freedRun = await applyOk(ws);
+    const freed = output(freedRun);
     expect(freed).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
-    expect(freed).toMatch(createDone("eip", "4 bindings: 1 bound, 3 already bound"));
+    expect(hookProcesses(freedRun)).toEqual([]);
+    expect(boundAlone(freedRun)).toEqual(["oob/eip-1"]);
+    expect(freed).toMatch(line("eip-1", `create done in \\S+: bound EIP ${eipId(1)}`));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });
 
@@ -163,29 +167,26 @@ describe.each(["ecs", "port"] as const)("out-of-band changes through terraform, 
     expect(redeployed).toMatch(
       line("eip-ha", `create failed after \\S+: bind EIP: PUT \\S+ returned HTTP 400 VPC\\.0501 "Invalid port id: no port \\\\"${HA_VIP_PORT}\\\\"\\." \\(request ID [0-9a-f]{32}\\)`),
     );
-    expect(redeployed).toMatch(createFailed("virtual-ip", "1 of 3 bindings failed: oob/ha-b (see their lines above); 2 bound"));
-    expect(redeployed).toMatch(createFailed("eip", "2 of 4 bindings failed: oob/eip-2, oob/eip-ha (see their lines above); 2 bound"));
+    const reported = "; each binding's own instance reports its failure";
+    expect(redeployed).toMatch(createFailed("virtual-ip", `1 of 3 bindings failed: oob/ha-b (see their lines above); 2 bound${reported}`));
+    expect(redeployed).toMatch(createFailed("eip", `2 of 4 bindings failed: oob/eip-2, oob/eip-ha (see their lines above); 2 bound${reported}`));
+    expect(redeployed).toMatch(line("eip-2", `create failed in the kind's create hook: EIP ${eipId(2)} was not found \\(VPC\\.0504\\); check publicipId\\.`));
     // The rest is bound, the virtual IP on a new port of its own; nothing half-done.
     const remaining = without(["ha-b", "eip-2", "eip-ha"]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
-    // A failed bind taints the create instance of its kind, not the binding's own instance.
-    expect(await taintedInstances(ws)).toEqual([bindings["eip-0"].createAddress, bindings["ha-a"].createAddress].sort());
+    // A failed bind taints the binding's own instance, and only those: the create instances are
+    // done, and the instances of the bindings they made are in state.
+    expect(await taintedInstances(ws)).toEqual(["eip-2", "eip-ha", "ha-b"].map((name) => bindings[name].resourceAddress).sort());
 
-    // The user drops what no longer exists: the three instances go, each through its destroy hook
-    // (untainted, so Terraform runs it), which finds nothing to unbind; both create instances are
-    // replaced, and their hooks find the rest bound. Nothing is written.
+    // The user drops what no longer exists: their instances go without any hook (the tainted ones
+    // never held a binding), and no create hook runs. Nothing is read or written.
     ws.synth(declare(emulator, remaining, { virtualIpApi: api }));
     const from = emulator.requests().length;
     const dropped = await applyOk(ws);
     const done = output(dropped);
-    expect(done).toContain("Resources: 2 added, 0 changed, 5 destroyed.");
-    expect(hookProcesses(dropped).slice(0, 3).sort()).toEqual(["eip-2", "eip-ha", "ha-b"].map((name) => bindings[name].resourceAddress).sort());
-    expect(done).toMatch(line("ha-b", `destroy done in \\S+: NIC ${nicId(1)} no longer exists; nothing to unbind`));
-    expect(done).toMatch(line("eip-2", `destroy done in \\S+: EIP ${eipId(2)} no longer exists; nothing to unbind`));
-    expect(done).toMatch(line("eip-ha", `destroy done in \\S+: EIP ${eipId(3)} \\(\\S+\\) is not bound to any port, not to port ${HA_VIP_PORT}; nothing to unbind`));
-    expect(done).toMatch(createDone("virtual-ip", "2 bindings: 2 already bound"));
-    expect(done).toMatch(createDone("eip", "2 bindings: 2 already bound"));
-    expect(writes(emulator, from)).toEqual([]);
+    expect(done).toContain("Resources: 0 added, 0 changed, 6 destroyed.");
+    expect(hookProcesses(dropped)).toEqual([]);
+    expect(emulator.requests().slice(from)).toEqual([]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(remaining));
   });
 });

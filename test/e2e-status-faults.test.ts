@@ -6,6 +6,7 @@ import {
   applyFails,
   applyOk,
   bindingsIn,
+  boundAlone,
   createDone,
   createFailed,
   declare,
@@ -67,20 +68,22 @@ describe("eip status faults through terraform", () => {
       ["DOWN", undefined],
       ["DOWN", undefined],
     ]);
-    expect(failed).toMatch(createFailed("eip", "2 of 3 bindings failed: status/broken, status/stuck (see their lines above); 1 bound"));
+    expect(failed).toMatch(
+      createFailed("eip", "2 of 3 bindings failed: status/broken, status/stuck (see their lines above); 1 bound; each binding's own instance reports its failure"),
+    );
     expect(failed).toMatch(createDone("virtual-ip", "1 binding: 1 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: declared.vips, eips: [declared.eips[2]] }));
-    // The binding instances are created (they have no create hook); the failed hook's instance is tainted.
-    expect(await taintedInstances(ws)).toEqual([bindings.fine.createAddress]);
+    // The two failed bindings' own instances are tainted; the create instance and fine's are not.
+    expect(await taintedInstances(ws)).toEqual([bindings.broken.resourceAddress, bindings.stuck.resourceAddress].sort());
 
-    // The next deploy replaces only the tainted instance: its hook binds the two and finds the
-    // third bound, and writes nothing for it.
+    // The next deploy replaces only the tainted instances (no destroy hook: they hold nothing),
+    // each binding its binding alone; fine is not read.
     const from = emulator.requests().length;
     const converged = await applyOk(ws);
-    expect(output(converged)).toContain("Resources: 1 added, 0 changed, 1 destroyed.");
-    expect(hookProcesses(converged)).toEqual([bindings.fine.createAddress]);
-    expect(output(converged)).toMatch(createDone("eip", "3 bindings: 2 bound, 1 already bound"));
-    expect(output(converged)).toContain(`EIP ${eipId(2)} (198.18.0.12) was already bound to port ${portId(2)}; nothing changed`);
+    expect(output(converged)).toContain("Resources: 2 added, 0 changed, 2 destroyed.");
+    expect(hookProcesses(converged)).toEqual([]);
+    expect(boundAlone(converged)).toEqual(["status/broken", "status/stuck"]);
+    expect(emulator.requests().slice(from).filter((r) => r.path.includes(eipId(2)))).toEqual([]);
     expect(writes(emulator, from).map((r) => r.path).sort()).toEqual([eipId(0), eipId(1)].map((id) => `/v1/${emulator.projectId}/publicips/${id}`));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
   });

@@ -7,11 +7,13 @@ import {
   applyFails,
   applyOk,
   bindingsIn,
+  boundAlone,
   createDone,
   declare,
   type Declared,
   exactBindingsOf,
   expected,
+  hookProcesses,
   NOTHING,
   output,
   stateInstances,
@@ -69,8 +71,8 @@ describe("transient faults through terraform", () => {
     for (const rule of burst()) emulator.addFault(rule);
 
     const deployed = output(await applyOk(ws));
-    // Six bindings, and the create instance of each kind, whose hooks ride the faults out.
-    expect(deployed).toContain("Apply complete! Resources: 8 added, 0 changed, 0 destroyed.");
+    // Six bindings (two instances each), and the create instance of each kind, whose hooks ride the faults out.
+    expect(deployed).toContain("Apply complete! Resources: 14 added, 0 changed, 0 destroyed.");
     expect(deployed).toMatch(createDone("virtual-ip", "3 bindings: 3 bound"));
     expect(deployed).toMatch(createDone("eip", "3 bindings: 3 bound"));
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
@@ -85,7 +87,7 @@ describe("transient faults through terraform", () => {
     for (const rule of burst()) emulator.addFault(rule);
     const destroyed = await ws.destroy();
     expect(destroyed.code).toBe(0);
-    expect(output(destroyed)).toContain("Destroy complete! Resources: 8 destroyed.");
+    expect(output(destroyed)).toContain("Destroy complete! Resources: 14 destroyed.");
     for (const b of [...declared.vips, ...declared.eips]) {
       expect(output(destroyed)).toMatch(new RegExp(`\\[hwc-bindings [a-z-]+ transient/${b.name}\\] destroy done in \\S+: unbound `));
     }
@@ -124,14 +126,15 @@ describe("transient faults through terraform", () => {
     expect(answered(emulator, 503)).toHaveLength(2);
     expect(answered(emulator, 500)).toHaveLength(2);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [declared.eips[1]] }));
-    // One failed binding of each kind: the create instance of each kind is tainted.
-    expect(await taintedInstances(ws)).toEqual([bindings["eip-0"].createAddress, bindings["vip-0"].createAddress].sort());
+    // One failed binding of each kind: its own instance is tainted, nothing else.
+    expect(await taintedInstances(ws)).toEqual([bindings["eip-0"].resourceAddress, bindings["vip-0"].resourceAddress].sort());
 
-    // Both replaced, their hooks bind the two that failed and find the third bound already.
-    const converged = output(await applyOk(ws));
+    // Both replaced (without a destroy hook: they hold no binding), each binds its binding alone.
+    const convergedRun = await applyOk(ws);
+    const converged = output(convergedRun);
     expect(converged).toContain("Apply complete! Resources: 2 added, 0 changed, 2 destroyed.");
-    expect(converged).toMatch(createDone("eip", "2 bindings: 1 bound, 1 already bound"));
-    expect(converged).toMatch(createDone("virtual-ip", "1 binding: 1 bound"));
+    expect(hookProcesses(convergedRun)).toEqual([]);
+    expect(boundAlone(convergedRun)).toEqual(["transient/eip-0", "transient/vip-0"]);
     expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
     // A destroy that runs out of retries keeps its instance, and the next deploy finishes it.
@@ -139,10 +142,15 @@ describe("transient faults through terraform", () => {
     emulator.addFault({ method: "PUT", path: `/v1/*/publicips/${eipId(1)}`, status: 502, body: UNAVAILABLE, times: 2 });
     const stuck = output(await applyFails(ws));
     expect(stuck).toMatch(/unbind EIP: PUT \S+ returned HTTP 502 APIGW\.0201 "Backend unavailable" \(request ID [0-9a-f]{32}\); gave up after 2 attempts/);
-    expect(await stateInstances(ws)).toEqual([expect.stringContaining('["transient/eip-1"]')]);
+    // Its instance stays, untainted, and so do the EIP create instance and the EIP identities,
+    // which Terraform destroys only after it.
+    const left = await stateInstances(ws);
+    expect(left).toHaveLength(4);
+    expect(left).toContain(bindings["eip-1"].resourceAddress);
+    expect(left).toContain(bindings["eip-1"].createAddress);
     expect(exactBindingsOf(emulator.state())).toEqual(expected({ vips: [], eips: [declared.eips[1]] }));
 
-    expect(output(await applyOk(ws))).toContain("Resources: 0 added, 0 changed, 1 destroyed.");
+    expect(output(await applyOk(ws))).toContain("Resources: 0 added, 0 changed, 4 destroyed.");
     expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));
     expect(await stateInstances(ws)).toEqual([]);
   });

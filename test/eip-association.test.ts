@@ -9,7 +9,7 @@ describe("EipAssociation", () => {
     const { stack } = stackWithConnection();
     const eip = new EipAssociation(stack, "web-eip", { ...VALID, ipVersion: 6 });
     expect(eip.key).toBe("test/web-eip");
-    expect(eip.resourceAddress).toMatch(/^terraform_data\.cloud_eip-associations_[0-9A-F]+\["test\/web-eip"\]$/);
+    expect(eip.resourceAddress).toMatch(/^terraform_data\.cloud_eip-associations-bound_[0-9A-F]+\["test\/web-eip"\]$/);
     expect(eip.createAddress).toMatch(/^terraform_data\.cloud_eip-associations-create_[0-9A-F]+\[0\]$/);
     expect(hookOf(stack, "eip-associations").for_each).toEqual({
       "test/web-eip": { projectId: PROJECT_ID, region: REGION, publicipId: EIP_A, portId: PORT_A, ipVersion: 6 },

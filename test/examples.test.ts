@@ -66,8 +66,8 @@ describe("examples", () => {
         HW_SECRET_KEY: emulator.secretKey,
       });
       await ws.init();
-      // Three bindings, and the create instance of each kind whose hook binds them.
-      expect((await ws.expectOk(["plan", "-input=false"])).stdout).toMatch(/Plan: 5 to add, 0 to change, 0 to destroy/);
+      // Three bindings (two instances each), and the create instance of each kind whose hook binds them.
+      expect((await ws.expectOk(["plan", "-input=false"])).stdout).toMatch(/Plan: 8 to add, 0 to change, 0 to destroy/);
       const applied = await ws.expectOk(["apply", "-auto-approve", "-input=false"]);
       expect(applied.stdout).toMatch(/\[hwc-bindings virtual-ip\] create done in \d+\.\ds: 2 bindings: 2 bound\n/);
       expect(applied.stdout).toMatch(/\[hwc-bindings eip\] create done in \d+\.\ds: 1 binding: 1 bound\n/);

@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { hookSourceDir } from "../lib/hook-asset";
-import { HOOK_ENTRY_FILE } from "../lib/hook/constants";
+import { BOUND_ENTRY_FILE, boundScript, HOOK_ENTRY_FILE } from "../lib/hook/constants";
 import { stackWithConnection } from "./helpers/stacks";
 
 const HOOK_SOURCES = path.join(__dirname, "..", "lib", "hook");
@@ -45,9 +45,10 @@ describe("hook asset", () => {
     }
   });
 
-  test("the asset is one bundled file holding every compiled module, requiring only node built-ins", () => {
+  test("the asset is one bundled file holding every compiled module, requiring only node built-ins, and the shell script of the bindings' own instances", () => {
     const dir = hookSourceDir();
-    expect(fs.readdirSync(dir)).toEqual([HOOK_ENTRY_FILE]);
+    expect(fs.readdirSync(dir).sort()).toEqual([BOUND_ENTRY_FILE, HOOK_ENTRY_FILE].sort());
+    expect(fs.readFileSync(path.join(dir, BOUND_ENTRY_FILE), "utf8")).toBe(boundScript());
     const bundle = fs.readFileSync(path.join(dir, HOOK_ENTRY_FILE), "utf8");
     const compiled = fs.readdirSync(path.join(__dirname, "..", "dist", "lib", "hook")).filter((f) => f.endsWith(".js")).map((f) => f.slice(0, -3));
     const bundled = [...bundle.matchAll(/^__modules\["([^"]+)"\] = function/gm)].map((m) => m[1]);
@@ -65,6 +66,9 @@ describe("hook asset", () => {
     expect(command).not.toBeNull();
     expect(fs.existsSync(path.join(outdir, "stacks", "test", command![1]))).toBe(true);
     expect(command![1].endsWith(HOOK_ENTRY_FILE)).toBe(true);
+    const bound = /"command": "sh \.\/(assets\/[^"]+)"/.exec(json);
+    expect(bound![1].endsWith(BOUND_ENTRY_FILE)).toBe(true);
+    expect(fs.statSync(path.join(outdir, "stacks", "test", bound![1])).isFile()).toBe(true);
     expect(json).not.toContain(path.resolve(__dirname, ".."));
   });
 });

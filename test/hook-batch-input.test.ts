@@ -1,5 +1,5 @@
 // The form of a create of all bindings of a kind: HWC_BINDINGS_COUNT and HWC_BINDINGS_SPECS_<i>.
-import { DEFAULT_CONCURRENCY, HOOK_ENV, MAX_CONCURRENCY, specsVariable } from "../lib/hook/constants";
+import { DEFAULT_CONCURRENCY, HOOK_ENV, workVariable, MAX_CONCURRENCY, specsVariable } from "../lib/hook/constants";
 import { readJob } from "../lib/hook/input";
 import { batchEnv, eipSpec, hookEnv, settings, usageMessage, vipSpec } from "./helpers/hook-env";
 
@@ -135,8 +135,14 @@ describe("readJob of a create of all bindings", () => {
   test("fails if a spec is invalid, naming the variable, the key, the field and the value", () => {
     const specs = { ...vips(3), "web-vip": vipSpec({ nicId: "eth0" }) };
     expect(usageMessage(() => readJob(batch(specs)))).toBe(
-      `${specsVariable(0)}["web-vip"].nicId must be a UUID (8-4-4-4-12 hex digits), got "eth0". ${SET_BY}: run the hook from them.`,
+      `${specsVariable(0)}["web-vip"].nicId must be a UUID (8-4-4-4-12 hex digits), got "eth0". ` +
+        `Fix the nicId given to the VirtualIpBinding with key "web-vip": its value came from a token (such as a ` +
+        `TerraformVariable or another resource's attribute), which synth could not check. The next deploy binds ` +
+        `it once it is fixed; nothing was bound with this value.`,
     );
+    const project = usageMessage(() => readJob(batch({ "web-vip": vipSpec({ projectId: "nope" }) })));
+    expect(project).toContain('Fix the projectId of the HuaweiCloudConnection of the VirtualIpBinding with key "web-vip"');
+    expect(project).not.toContain(SET_BY);
     const eip = batchEnv({ kind: "eip", specs: { "web-eip": eipSpec({ ipVersion: 5 }) }, settings: settings(LOCAL) });
     expect(usageMessage(() => readJob(eip))).toContain(`${specsVariable(0)}["web-eip"].ipVersion must be 4 or 6 (or absent), got 5.`);
     expect(usageMessage(() => readJob(batch({ "web-vip": [1] })))).toContain(
@@ -168,5 +174,38 @@ describe("readJob of a create of all bindings", () => {
   test("fails if a destroy comes with a count", () => {
     const env = { ...hookEnv({ action: "destroy", spec: vipSpec(), settings: settings(LOCAL) }), [HOOK_ENV.count]: "1" };
     expect(usageMessage(() => readJob(env))).toContain(`${HOOK_ENV.count} is set for a destroy, got "1": a destroy works on one binding`);
+  });
+
+  describe("the bindings to work on (HWC_BINDINGS_WORK_<i>) and where to leave their results", () => {
+    const PLAN = "2026-01-02T03:04:05Z";
+    const result = { [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: ".hwc-bindings/x" };
+
+    test("works on the keys named, and keeps every spec", () => {
+      const env = batch(vips(450), { ...result, [workVariable(0)]: JSON.stringify(["web-3"]), [workVariable(2)]: JSON.stringify(["web-420"]) });
+      const job = readJob(env);
+      expect(job.all).toHaveLength(450);
+      expect(job.bindings.map((b) => b.key)).toEqual(["web-3", "web-420"]);
+      expect(job.result).toEqual({ dir: ".hwc-bindings/x", plan: PLAN, keys: new Set(["web-3", "web-420"]) });
+    });
+
+    test("works on none when the lists name none, and on all without any of these variables", () => {
+      expect(readJob(batch(vips(3), { ...result, [workVariable(0)]: "[]" })).bindings).toEqual([]);
+      expect(readJob(batch(vips(3))).bindings).toHaveLength(3);
+      expect(readJob(batch(vips(3))).result).toBeUndefined();
+    });
+
+    test("refuses keys its chunk does not hold, a list that is not one, and a missing plan or folder", () => {
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(0)]: JSON.stringify(["nope"]) })))).toContain(
+        `${workVariable(0)} names "nope", which ${specsVariable(0)} does not hold.`,
+      );
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(0)]: JSON.stringify({ "web-1": 1 }) })))).toContain(
+        `${workVariable(0)} must be a JSON list of keys`,
+      );
+      expect(usageMessage(() => readJob(batch(vips(3), { [workVariable(0)]: "[]", [HOOK_ENV.plan]: PLAN })))).toContain(
+        `HWC_BINDINGS_WORK_<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together`,
+      );
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [HOOK_ENV.plan]: "yesterday" })))).toContain("go together");
+      expect(usageMessage(() => readJob(batch(vips(3), { ...result, [workVariable(1)]: "[]" })))).toContain(`${workVariable(1)} is set, but there are only 1`);
+    });
   });
 });

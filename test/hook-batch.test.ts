@@ -1,7 +1,11 @@
 // A create of all bindings of a kind in one process, against the emulator: every binding bound or
 // failed on its own, `concurrency` at a time, each line naming its binding, one summary line.
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
-import { EXIT, HOOK_ENV, specsVariable } from "../lib/hook/constants";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXIT, HOOK_ENV, specsVariable, workVariable } from "../lib/hook/constants";
 import { runHook } from "../lib/hook/run";
 import { batchEnv, FAST, lines, PROJECT_ID, settings } from "./helpers/hook-env";
 import { runBatchAgainst, writes } from "./helpers/hook-emulator";
@@ -161,6 +165,69 @@ describe("a create of all bindings of a kind", () => {
       Object.fromEntries(range(0, 10).filter((i) => i !== 3 && i !== 6).map((i) => [eipId(i), `${portId(i)} ACTIVE`])),
     );
     expect(emulator.state().publicips.find((p) => p.id === eipId(3))).toMatchObject({ status: "DOWN" });
+  });
+
+  describe("run by the provisioners: the bindings named, and a result file for each", () => {
+    const PLAN = "2026-01-02T03:04:05Z";
+    // Named as Terraform's sha256(each.key) names it.
+    const nameOf = (i: number) => createHash("sha256").update(`eip-${i}`).digest("hex");
+    let dir: string;
+    beforeEach(() => {
+      dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "hwc-results-")), ".hwc-bindings", "eip");
+    });
+    const resultOf = (i: number) => fs.readFileSync(path.join(dir, nameOf(i)), "utf8");
+
+    test("works only on the keys named, leaves ok or the failure for each, and exits 0 though one failed", async () => {
+      const missing = "e0000000-0000-4000-8000-0000000000ff";
+      const specs = keyed("eip", range(0, 6), (i) => (i === 2 ? eip(i, { publicipId: missing }) : eip(i)));
+      const work = ["eip-1", "eip-2"];
+      const run = await runBatchAgainst(emulator, {
+        kind: "eip",
+        specs,
+        extra: { [workVariable(0)]: JSON.stringify(work), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
+      });
+      expect(run.code).toBe(EXIT.ok);
+      // Only eip-1 and eip-2 were read: the four others are not in the request log.
+      const paths = emulator.requests().map((r) => r.path);
+      expect(paths.every((p) => p.includes(eipId(1)) || p.includes(missing))).toBe(true);
+      expect(bindingsOf(emulator.state()).eips).toEqual({ [eipId(1)]: `${portId(1)} ACTIVE` });
+      expect(fs.readdirSync(dir).sort()).toEqual([nameOf(1), nameOf(2)].sort());
+      expect(resultOf(1)).toBe(`${PLAN} ok\n`);
+      expect(resultOf(2)).toMatch(new RegExp(`^${PLAN} failed create failed in the kind's create hook: EIP ${missing} was not found \\(VPC\\.0504\\); check publicipId\\.\n$`));
+      expect(run.lines[run.lines.length - 1]).toMatch(
+        /^\[hwc-bindings eip\] create failed after \d+\.\ds: 1 of 2 bindings failed: eip-2 \(see their lines above\); 1 bound; each binding's own instance reports its failure$/,
+      );
+    });
+
+    test("names every binding it did not attempt after a 401, and writes no secret", async () => {
+      const secret = "wrong-secret-key-of-the-results";
+      const work = range(0, 4).map((i) => `eip-${i}`);
+      const run = await runBatchAgainst(emulator, {
+        kind: "eip",
+        specs: keyed("eip", range(0, 4), (i) => eip(i)),
+        settings: { concurrency: 1 },
+        credentials: { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: secret },
+        extra: { [workVariable(0)]: JSON.stringify(work), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: dir },
+      });
+      expect(run.code).toBe(EXIT.ok);
+      expect(emulator.requests()).toHaveLength(1);
+      expect(resultOf(0)).toContain(`${PLAN} failed create failed in the kind's create hook: read EIP: GET`);
+      for (const i of [1, 2, 3]) expect(resultOf(i)).toMatch(new RegExp(`^${PLAN} failed create not attempted: the cloud refused the credentials \\(HTTP 401\\)`));
+      for (const i of range(0, 4)) expect(resultOf(i)).not.toContain(secret);
+    });
+
+    test("fails as a whole when it cannot write its results", async () => {
+      const blocked = path.join(path.dirname(dir), "file");
+      fs.mkdirSync(path.dirname(dir), { recursive: true });
+      fs.writeFileSync(blocked, "");
+      const run = await runBatchAgainst(emulator, {
+        kind: "eip",
+        specs: keyed("eip", [0], (i) => eip(i)),
+        extra: { [workVariable(0)]: JSON.stringify(["eip-0"]), [HOOK_ENV.plan]: PLAN, [HOOK_ENV.resultDir]: path.join(blocked, "eip") },
+      });
+      expect(run.code).toBe(EXIT.failed);
+      expect(run.text).toContain("could not write a result file in");
+    });
   });
 
   test("gives each failed binding's line the hint for its refusal", async () => {

@@ -53,14 +53,17 @@ describe("HuaweiCloudConnection", () => {
     expect(connection.projectId).toBe(PROJECT_ID);
   });
 
-  test("emits both per-binding hook resources with their destroy provisioner, and no create instance, when it has no binding", () => {
+  test("emits both kinds' per-binding resources (identity, and the one with the destroy provisioner), and no create instance, when it has no binding", () => {
     const { stack } = stackWithConnection();
     const resources = hookResources(stack);
-    expect(Object.keys(resources)).toHaveLength(2);
-    for (const resource of Object.values(resources)) {
+    expect(Object.keys(resources)).toHaveLength(4);
+    for (const [id, resource] of Object.entries(resources)) {
       expect(resource.for_each).toEqual({});
-      expect(resource.provisioner).toHaveLength(1);
-      expect(resource.provisioner[0]["local-exec"].when).toBe("destroy");
+      if (id.includes("-bound")) {
+        expect(resource.provisioner.map((p: any) => p["local-exec"].when)).toEqual([undefined, "destroy"]);
+      } else {
+        expect(resource).not.toHaveProperty("provisioner");
+      }
     }
     for (const kind of ["virtual-ip-bindings", "eip-associations"]) {
       expect(createHookOf(stack, kind).resource.count).toBe(0);
@@ -166,11 +169,11 @@ describe("HuaweiCloudConnection", () => {
     new EipAssociation(stack, "eip", { publicipId: EIP_A, portId: PORT_A });
     const hook = hookOf(stack, "eip-associations");
     expect(hook.input).toMatchObject({ vpcEndpoint: "${var.vpc}", maxRetries: 5 });
-    expect(hook.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
-    // A virtual IP binding's input is the settings merged with its options.
+    for (const provisioner of hook.provisioner) expect(provisioner["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
+    // A virtual IP binding's own input is the settings merged with its options.
     const vip = hookOf(stack, "virtual-ip-bindings");
     expect(vip.input).toMatch(/^\$\{merge\(\{"ecsEndpoint" = "https:\/\/ecs\.ap-southeast-1\.myhuaweicloud\.com", "vpcEndpoint" = var\.vpc, .*\}, try\(local\.cloud_virtual-ip-bindings-options_[0-9A-F]+\[each\.key\], \{\}\)\)\}$/);
-    expect(vip.provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
+    for (const provisioner of vip.provisioner) expect(provisioner["local-exec"].environment.HWC_BINDINGS_SETTINGS).toBe("${jsonencode(self.input)}");
     for (const kind of ["eip-associations", "virtual-ip-bindings"]) {
       const { resource } = createHookOf(stack, kind);
       expect(resource.input).toEqual(hook.input);

@@ -5,7 +5,7 @@ import { TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NullProvider } from "@cdktf/provider-null/lib/provider";
 import { EipAssociation, HuaweiCloudConnection, VirtualIpBinding } from "../lib";
 import { CORES } from "./helpers/terraform";
-import { createHookOf, EIP_A, EIP_B, hookOf, newStack, NIC_A, NIC_B, PORT_A, PORT_B, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
+import { createHookOf, EIP_A, EIP_B, hookOf, identityOf, newStack, NIC_A, NIC_B, PORT_A, PORT_B, PROJECT_ID, REGION, stackWithConnection, SUBNET } from "./helpers/stacks";
 
 function bindings(stack: TerraformStack) {
   new VirtualIpBinding(stack, "vip-a", { nicId: NIC_A, subnetId: SUBNET, ipAddress: "192.168.0.7", reverseBinding: true });
@@ -30,13 +30,22 @@ describe("hookResource: null_resource", () => {
       expect(hook.triggers).toEqual({ spec: "${jsonencode(each.value)}" });
       expect(hook).not.toHaveProperty("triggers_replace");
       expect(hook).not.toHaveProperty("lifecycle");
-      const [destroy, ...more] = hook.provisioner.map((p: any) => p["local-exec"]);
+      // The identity records the plan that created it in a trigger of its own, which later plans keep.
+      const identity = identityOf(stack, kind, "null_resource");
+      expect(identity.resource.triggers).toEqual({ spec: "${jsonencode(each.value)}", created: "${plantimestamp()}" });
+      expect(identity.resource.lifecycle).toEqual({ ignore_changes: ['triggers["created"]'] });
+      expect(identity.resource).not.toHaveProperty("provisioner");
+      const [bound, destroy, ...more] = hook.provisioner.map((p: any) => p["local-exec"]);
       expect(more).toEqual([]);
+      expect(bound.command).toMatch(/^sh \.\/assets\/hwc-bindings-hook\/[0-9A-F]+\/bound\.sh$/);
+      expect(bound.environment.HWC_BINDINGS_SPEC).toBe("${self.triggers.spec}");
       expect(destroy.when).toBe("destroy");
       expect(destroy.environment).toEqual({
         HWC_BINDINGS_ACTION: "destroy",
         HWC_BINDINGS_KIND: hookKind,
         HWC_BINDINGS_KEY: "${each.key}",
+        HWC_BINDINGS_RESULT_DIR: `.hwc-bindings/${identity.id}`,
+        HWC_BINDINGS_RESULT_NAME: "${sha256(each.key)}",
         HWC_BINDINGS_SPEC: "${self.triggers.spec}",
         HWC_BINDINGS_SETTINGS: JSON.stringify({
           ecsEndpoint: "https://ecs.ap-southeast-1.myhuaweicloud.com",
@@ -48,14 +57,17 @@ describe("hookResource: null_resource", () => {
       });
 
       const { id, resource } = createHookOf(stack, kind, "null_resource");
-      const instances = `null_resource.${Object.keys(JSON.parse(Testing.synth(stack)).resource.null_resource).find((k) => k.includes(kind) && !k.includes("-create"))}`;
+      const instances = `null_resource.${identity.id}`;
       expect(id).toContain(`${kind}-create`);
       expect(resource.count).toBe(1);
-      expect(resource.triggers).toBe(`\${{ for k, instance in ${instances} : k => instance.id }}`);
+      expect(resource.triggers).toBe(
+        `\${{ latest = length(${instances}) == 0 ? "" : reverse(sort([for k, instance in ${instances} : try(instance.triggers.created, "")]))[0] }}`,
+      );
       const [create] = resource.provisioner.map((p: any) => p["local-exec"]);
       expect(create.when).toBeUndefined();
-      expect(create.command).toBe(destroy.command);
-      expect(create.environment).toContain(`k => jsondecode(${instances}[k].triggers.spec) }) })}`);
+      expect(create.command).toBe(destroy.command.replace(/^rm -f "[^"]+"; /, ""));
+      expect(create.environment).toContain(`k => jsondecode(${instances}[k].triggers.spec) }) }`);
+      expect(create.environment).toContain(`k if try(${instances}[k].triggers.created, "") == plantimestamp()]) })}`);
       expect(create.environment).toContain(`HWC_BINDINGS_COUNT = tostring(length(${instances}))`);
     }
   });
@@ -68,14 +80,24 @@ describe("hookResource: null_resource", () => {
       JSON.stringify(data)
         // terraform_data keeps a virtual IP's options in its input; null_resource, only when one is set.
         .replace(/"input":"\$\{try\(local\.[^"]*-options_[0-9A-F]+\[each\.key\], null\)\}",/g, "")
-        .replace(/merge\(self\.triggers_replace, try\(\{ api = self\.input\.api \}, \{\}\)\)/g, "self.triggers_replace")
-        .replace(/merge\((terraform_data\.\S+?\[k\]\.triggers_replace), try\(\{ api = terraform_data\.\S+?\[k\]\.input\.api \}, \{\}\)\)/g, "$1")
+        .replace(/merge\(self\.triggers_replace\.spec, try\(\{ api = self\.input\.api \}, \{\}\)\)/g, "self.triggers_replace.spec")
+        .replace(/merge\((terraform_data\.\S+?\[k\]\.triggers_replace), try\(local\.\S+?\[k\], \{\}\)\)/g, "$1")
         .replace(/"triggers_replace":"\$\{each\.value\}"/g, '"triggers":{"spec":"${jsonencode(each.value)}"}')
-        .replace(/\$\{jsonencode\(self\.triggers_replace\)\}/g, "${self.triggers.spec}")
+        .replace(/"triggers_replace":\{"spec":"\$\{each\.value\}"\}/g, '"triggers":{"spec":"${jsonencode(each.value)}"}')
+        .replace(/\$\{jsonencode\(self\.triggers_replace\.spec\)\}/g, "${self.triggers.spec}")
+        .replace(/instance\.output == null \? \\"\\" : try\(tostring\(instance\.output\), \\"\\"\)/g, 'try(instance.triggers.created, \\"\\")')
+        .replace(/(terraform_data\.\S+?\[k\])\.output == plantimestamp\(\)/g, 'try($1.triggers.created, \\"\\") == plantimestamp()')
         .replace(/terraform_data\.(\S+?)\[k\]\.triggers_replace/g, "jsondecode(null_resource.$1[k].triggers.spec)")
         .replace(/"triggers_replace":/g, '"triggers":')
         .replace(/terraform_data/g, "null_resource"),
     );
+    // The identities: terraform_data records the plan in its input, null_resource in a trigger.
+    for (const resource of Object.values<any>(expected.resource.null_resource)) {
+      if (resource.input !== "${plantimestamp()}") continue;
+      delete resource.input;
+      resource.triggers = { ...resource.triggers, created: "${plantimestamp()}" };
+      resource.lifecycle = { ignore_changes: ['triggers["created"]'] };
+    }
     expected.provider = { null: [{}] };
     expected.terraform = { ...expected.terraform, required_providers: { null: { source: "null", version: "3.2.4" } } };
     delete expected["//"];
@@ -101,7 +123,7 @@ describe("hookResource: null_resource", () => {
     expect(destroy.environment.HWC_BINDINGS_SPEC).toBe('${jsonencode(merge(jsondecode(self.triggers.spec), jsondecode(try(self.triggers.options, "{}"))))}');
     const { resource } = createHookOf(stack, "virtual-ip-bindings", "null_resource");
     expect(resource.provisioner[0]["local-exec"].environment).toMatch(
-      /k => merge\(jsondecode\(null_resource\.(\S+)\[k\]\.triggers\.spec\), jsondecode\(try\(null_resource\.\1\[k\]\.triggers\.options, "\{\}"\)\)\) \}\) \}\)\}$/,
+      /k => merge\(jsondecode\(null_resource\.(\S+)\[k\]\.triggers\.spec\), jsondecode\(try\(null_resource\.\1\[k\]\.triggers\.options, "\{\}"\)\)\) \}\) \}, /,
     );
   });
 
@@ -117,7 +139,7 @@ describe("hookResource: null_resource", () => {
   test("the bindings' addresses name null_resource", () => {
     const { stack } = stackWithConnection({ hookResource: "null_resource" });
     const eip = new EipAssociation(stack, "eip-a", { publicipId: EIP_A, portId: PORT_A });
-    expect(eip.resourceAddress).toMatch(/^null_resource\.cloud_eip-associations_[0-9A-F]+\["test\/eip-a"\]$/);
+    expect(eip.resourceAddress).toMatch(/^null_resource\.cloud_eip-associations-bound_[0-9A-F]+\["test\/eip-a"\]$/);
     expect(eip.createAddress).toMatch(/^null_resource\.cloud_eip-associations-create_[0-9A-F]+\[0\]$/);
   });
 

@@ -161,9 +161,13 @@ describe("the npm package", () => {
     await ok(cmd, args, app, env);
     const stackDir = path.join(app, "cdktf.out", "stacks", "ha-pair");
     const config = JSON.parse(fs.readFileSync(path.join(stackDir, "cdk.tf.json"), "utf8"));
-    expect(Object.keys(config.resource.terraform_data)).toHaveLength(4);
-    const command: string = Object.values<any>(config.resource.terraform_data)[0].provisioner[0]["local-exec"].command;
-    expect(fs.existsSync(path.join(stackDir, /node (\S+)$/.exec(command)![1]))).toBe(true);
+    // Per kind: the identities, the create instance and the bindings' own instances.
+    expect(Object.keys(config.resource.terraform_data)).toHaveLength(6);
+    const commands: string[] = Object.values<any>(config.resource.terraform_data).flatMap((r) => (r.provisioner ?? []).map((p: any) => p["local-exec"].command));
+    // The hook (node) and bound.sh (sh), both shipped in the tarball's hook asset.
+    const files = [...new Set(commands.map((command) => /(?:node|sh) (\S+)$/.exec(command)![1]))];
+    expect(files.map((file) => path.basename(file)).sort()).toEqual(["bound.sh", "main.js"]);
+    for (const file of files) expect(fs.existsSync(path.join(stackDir, file))).toBe(true);
 
     // The same install: the command line, and the exports map.
     expect((await ok("npx", ["--offline", "hwc-bindings", "--version"], app)).stdout).toBe(`${PKG.version}\n`);
@@ -291,18 +295,19 @@ app.synth();
       };
       await synth(declared);
       await ws.init();
-      expect((await apply()).stdout).toMatch(/Resources: 6 added, 0 changed, 0 destroyed/);
+      expect((await apply()).stdout).toMatch(/Resources: 10 added, 0 changed, 0 destroyed/);
       expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
 
       const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 4 }, declared.eips[1]] };
       await synth(moved);
-      expect((await apply()).stdout).toMatch(/2 added, 0 changed, 2 destroyed/);
+      expect((await apply()).stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
       expect(exactBindingsOf(emulator.state())).toEqual(expected(moved));
 
       const removed: Declared = { vips: moved.vips.slice(0, 1), eips: moved.eips.slice(0, 1) };
       await synth(removed);
       const remove = await apply();
-      expect(hookProcesses(remove).length).toBe(4);
+      // The removed bindings' own destroy hooks, and no create hook.
+      expect(hookProcesses(remove).length).toBe(2);
       expect(exactBindingsOf(emulator.state())).toEqual(expected(removed));
 
       const destroyed = await ws.destroy();
@@ -325,7 +330,7 @@ app.synth();
       fs.rmSync(path.join(linked, "cdktf.out"), { recursive: true, force: true });
       await ok(process.execPath, [path.join(linked, "out", "main.js")], linked, { ...process.env, DECLARED: JSON.stringify(declared) });
       const config = JSON.parse(fs.readFileSync(path.join(outdir, "cdk.tf.json"), "utf8"));
-      expect(Object.keys(config.resource.terraform_data)).toHaveLength(4);
+      expect(Object.keys(config.resource.terraform_data)).toHaveLength(6);
 
       // And with the app's own copy gone from view (the library's copy alone), a clear error.
       const lone = await run(process.execPath, ["-e", `const { App, TerraformStack } = require(${JSON.stringify(path.join(linked, "node_modules", "cdktn"))});
@@ -361,7 +366,7 @@ app.synth();
       };
       expect((await ok("node", ["--version"], app, env)).stdout).toMatch(/^v22\./);
       const deployed = await ok(path.join(bin, "cdktn"), ["deploy", "--auto-approve"], app, env);
-      expect(deployed.stdout).toContain("Apply complete! Resources: 4 added");
+      expect(deployed.stdout).toContain("Apply complete! Resources: 6 added");
       expect(exactBindingsOf(emulator.state())).toEqual(expected(declared));
       await ok(path.join(bin, "cdktn"), ["destroy", "--auto-approve"], app, env);
       expect(exactBindingsOf(emulator.state())).toEqual(expected(NOTHING));

@@ -1,7 +1,11 @@
 // The bindings a stack has deployed, as its Terraform state holds them: `terraform show -json` in
 // the stack directory, so any backend works. A binding is any terraform_data instance whose
-// for_each key is a string and whose triggers_replace (or else input) is a binding's spec, whatever
-// the resource is named: the layout of the hook resources may change, the spec they hold stays.
+// for_each key is a string and whose triggers_replace.spec (the instances that hold the destroy
+// hook, in state untainted only once their binding was made), triggers_replace or input is a
+// binding's spec, whatever the resource is named: the layout of the hook resources may change, the
+// spec they hold stays. Left out: tainted instances of the first form (their binding was never
+// made), and instances whose input is a string (the identity instances, which record the plan that
+// created them, whether or not their binding was made).
 // The settings (endpoints, timeouts, retries) are the ones the hooks get: the literal
 // HWC_BINDINGS_SETTINGS of the provisioners in cdk.tf.json, or the instance's input when the
 // settings hold references (lib/hook-resource.ts).
@@ -43,6 +47,7 @@ interface ShowResource {
   readonly type: string;
   readonly name: string;
   readonly index?: string | number;
+  readonly tainted?: boolean;
   readonly values?: { readonly triggers_replace?: unknown; readonly input?: unknown };
 }
 
@@ -168,15 +173,22 @@ export function bindingsFrom(show: unknown, config: unknown, env: NodeJS.Process
     if (resource.type !== "terraform_data" || (resource.mode ?? "managed") !== "managed" || typeof resource.index !== "string") {
       continue;
     }
-    // triggers_replace holds the spec today; a layout may keep it in input instead.
+    // An identity instance: it records a plan's timestamp, and exists whether or not its binding was made.
+    if (typeof resource.values?.input === "string") continue;
+    // triggers_replace.spec holds the spec today (triggers_replace in earlier layouts); a layout
+    // may keep it in input instead.
+    const candidates = [
+      ["triggers_replace.spec", record(record(resource.values?.triggers_replace)?.spec)],
+      ["triggers_replace", record(resource.values?.triggers_replace)],
+      ["input", record(resource.values?.input)],
+    ] as const;
     const [field, raw, kind] =
-      (["triggers_replace", "input"] as const)
-        .map((name) => {
-          const value = record(resource.values?.[name]);
-          return [name, value, value === undefined ? undefined : specKind(value)] as const;
-        })
+      candidates
+        .map(([name, value]) => [name, value, value === undefined ? undefined : specKind(value)] as const)
         .find(([, , k]) => k !== undefined) ?? [];
     if (field === undefined || raw === undefined || kind === undefined) continue;
+    // Tainted: its create provisioner failed (or never ran to its end), so its binding was not made.
+    if (field === "triggers_replace.spec" && resource.tainted === true) continue;
     const key = resource.index;
     let spec: BindingJob["spec"];
     let api: string | undefined;

@@ -16,6 +16,8 @@ import {
   MAX_CONCURRENCY,
   SPECS_PER_VARIABLE,
   SPECS_VARIABLE_PREFIX,
+  WORK_VARIABLE_PREFIX,
+  workVariable,
   specsVariable,
   VIRTUAL_IP_APIS,
   type BindingKind,
@@ -55,8 +57,18 @@ export interface HookJob {
    * summary of them all; false for one binding in HWC_BINDINGS_KEY and HWC_BINDINGS_SPEC.
    */
   readonly batch: boolean;
-  /** One for the single form, HWC_BINDINGS_COUNT (possibly none) for a batch, in the order given. */
+  /**
+   * The bindings to work on: the one of the single form; for a batch, those named in
+   * HWC_BINDINGS_WORK_<i> (all of them without these variables), in the order given.
+   */
   readonly bindings: readonly BindingJob[];
+  /** Every binding of the batch (HWC_BINDINGS_COUNT of them), worked on or not; the single form's one. */
+  readonly all: readonly BindingJob[];
+  /**
+   * A batch run by the provisioners: where to leave the result of each binding worked on, under
+   * which plan timestamp (see HOOK_ENV.resultDir), and the keys to work on.
+   */
+  readonly result?: { readonly dir: string; readonly plan: string; readonly keys: ReadonlySet<string> };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -120,11 +132,12 @@ class Fields {
   constructor(
     private readonly variable: string,
     private readonly obj: Record<string, unknown>,
-    private readonly note = "",
+    private readonly note: string | ((field: string) => string) = "",
   ) {}
 
   private fail(field: string, what: string, value: unknown): never {
-    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.${this.note}`);
+    const note = typeof this.note === "string" ? this.note : this.note(field);
+    throw new UsageError(`${this.variable}.${field} must be ${what}, got ${show(value)}.${note}`);
   }
 
   /** null counts as absent: jsonencode writes an unset optional attribute as null. */
@@ -363,6 +376,24 @@ function readSpec(kind: BindingKind, f: Fields): Omit<Entry, "key"> {
     : { spec: readEipSpec(f) };
 }
 
+/**
+ * Closes a message about a spec's field: the value is the user's own, given to a construct as a
+ * token (a TerraformVariable, another resource's attribute) that synth could not check.
+ */
+function userValueHint(kind: BindingKind, key: string): (field: string) => string {
+  const construct = kind === "virtual-ip" ? "VirtualIpBinding" : "EipAssociation";
+  return (field) => {
+    const where =
+      field === "projectId" || field === "region"
+        ? `the ${field} of the HuaweiCloudConnection of the ${construct} with key ${JSON.stringify(key)}`
+        : `the ${field} given to the ${construct} with key ${JSON.stringify(key)}`;
+    return (
+      ` Fix ${where}: its value came from a token (such as a TerraformVariable or another resource's attribute), ` +
+      "which synth could not check. The next deploy binds it once it is fixed; nothing was bound with this value."
+    );
+  };
+}
+
 /** Closes every message about the batch variables, which no user writes by hand. */
 const SET_BY_PROVISIONERS =
   " These variables are set by the provisioners that HuaweiCloudConnection synthesizes: run the hook from them.";
@@ -429,7 +460,7 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): Entry[] {
       if (value === null || typeof value !== "object" || Array.isArray(value)) {
         throw new UsageError(`${where} must be a JSON object (the binding's spec), got ${show(value)}.${SET_BY_PROVISIONERS}`);
       }
-      const read = readSpec(kind, new Fields(where, value as Record<string, unknown>, SET_BY_PROVISIONERS));
+      const read = readSpec(kind, new Fields(where, value as Record<string, unknown>, userValueHint(kind, key)));
       const { spec } = read;
       // One process signs every request with one X-Project-Id: its bindings share one connection.
       if (projectId === undefined) {
@@ -452,11 +483,66 @@ function readBatch(env: NodeJS.ProcessEnv, kind: BindingKind): Entry[] {
   return bindings;
 }
 
-function specsVariablesIn(env: NodeJS.ProcessEnv): string[] {
+function specsVariablesIn(env: NodeJS.ProcessEnv, prefix = SPECS_VARIABLE_PREFIX): string[] {
   return Object.keys(env)
-    .filter((name) => name.startsWith(SPECS_VARIABLE_PREFIX) && env[name] !== undefined)
+    .filter((name) => name.startsWith(prefix) && env[name] !== undefined)
     .sort();
 }
+
+/** A plan timestamp as plantimestamp() writes it (RFC 3339): no space, so a result splits on spaces. */
+const PLAN_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
+
+/**
+ * The keys a batch works on, from HWC_BINDINGS_WORK_<i>, and where to leave their results;
+ * undefined when none of these is set (a batch run by hand works on every binding). Each
+ * HWC_BINDINGS_WORK_<i> may name only keys of HWC_BINDINGS_SPECS_<i>.
+ */
+function readResult(env: NodeJS.ProcessEnv, count: number): JobResult | undefined {
+  const names = specsVariablesIn(env, WORK_VARIABLE_PREFIX);
+  const dir = env[HOOK_ENV.resultDir];
+  const plan = env[HOOK_ENV.plan];
+  if (names.length === 0 && dir === undefined && plan === undefined) {
+    return undefined;
+  }
+  const chunks = Math.ceil(count / SPECS_PER_VARIABLE);
+  if (dir === undefined || dir.trim() === "" || plan === undefined || !PLAN_TIMESTAMP.test(plan)) {
+    throw new UsageError(
+      `${WORK_VARIABLE_PREFIX}<i>, ${HOOK_ENV.resultDir} and ${HOOK_ENV.plan} (a timestamp) go together, got ` +
+        `${HOOK_ENV.resultDir}=${show(dir)} and ${HOOK_ENV.plan}=${show(plan)}.${SET_BY_PROVISIONERS}`,
+    );
+  }
+  for (const name of names) {
+    const index = name.slice(WORK_VARIABLE_PREFIX.length);
+    if (!COUNT.test(index) || Number(index) >= chunks) {
+      throw new UsageError(`${name} is set, but there are only ${chunks} ${SPECS_VARIABLE_PREFIX}<i>.${SET_BY_PROVISIONERS}`);
+    }
+  }
+  const keys = new Set<string>();
+  for (let i = 0; i < chunks; i++) {
+    const name = workVariable(i);
+    const specs = jsonObject(env, specsVariable(i));
+    let list: unknown = [];
+    if (env[name] !== undefined) {
+      try {
+        list = JSON.parse(env[name] as string);
+      } catch (err) {
+        throw new UsageError(`${name} is not valid JSON (${(err as Error).message}), got ${show(env[name])}.${SET_BY_PROVISIONERS}`);
+      }
+    }
+    if (!Array.isArray(list)) {
+      throw new UsageError(`${name} must be a JSON list of keys, got ${show(list)}.${SET_BY_PROVISIONERS}`);
+    }
+    for (const key of list) {
+      if (typeof key !== "string" || !(key in specs)) {
+        throw new UsageError(`${name} names ${show(key)}, which ${specsVariable(i)} does not hold.${SET_BY_PROVISIONERS}`);
+      }
+      keys.add(key);
+    }
+  }
+  return { dir, plan, keys };
+}
+
+type JobResult = NonNullable<HookJob["result"]>;
 
 /** HWC_BINDINGS_SPECS_<i> for i in 0..chunks-1, spelled as specsVariable spells it. */
 function isChunk(name: string, chunks: number): boolean {
@@ -486,13 +572,15 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
       );
     }
     const key = requireEnv(env, HOOK_ENV.key);
-    entries = [{ key, ...readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec))) }];
+    entries = [{ key, ...readSpec(kind, new Fields(HOOK_ENV.spec, jsonObject(env, HOOK_ENV.spec), userValueHint(kind, key))) }];
   }
   const { settings, endpoints } = readSettings(env);
   // readSpec read every spec as one of `kind`: the pairing the union cannot see.
-  const bindings = entries.map(
+  const all = entries.map(
     ({ key, spec, api }) => ({ action, kind, key, settings, endpoints, spec, ...(api === undefined ? {} : { api }) }) as BindingJob,
   );
+  const result = batch ? readResult(env, entries.length) : undefined;
+  const bindings = result === undefined ? all : all.filter((binding) => result.keys.has(binding.key));
   return {
     action,
     kind,
@@ -501,6 +589,8 @@ export function readJob(env: NodeJS.ProcessEnv): HookJob {
     concurrency: settings.concurrency ?? DEFAULT_CONCURRENCY,
     batch,
     bindings,
+    all,
+    ...(result === undefined ? {} : { result }),
   };
 }
 

@@ -4,7 +4,10 @@
 // One binding (a destroy, or a create of one) ends with its own summary line. A create of all
 // bindings of a kind runs them `concurrency` at a time over one client, each logging under its own
 // key and ending with its own summary line, and ends with one line about them all.
-import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV } from "./constants";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { EXIT, EXTRA_CA_CERTS_ENV, HOOK_ENV, RESULT_FAILED, RESULT_OK } from "./constants";
 import { conflictsIn } from "./conflicts";
 import type { HookContext, Outcome } from "./context";
 import { credentialNames, readCredentials, secretsIn, type Credentials } from "./credentials";
@@ -13,7 +16,7 @@ import { CloudApiError, HookError, isCloudError, plural, UsageError } from "./er
 import { CredentialGuard, CredentialsRefusedError, describeRefusal, namesProjectOrRegion, type Refusal } from "./guard";
 import { DEFAULT_MAX_SOCKETS, HttpClient, type ApiSender } from "./http-client";
 import { readJob, type BindingJob, type HookJob } from "./input";
-import { Logger, logPrefix, stderrSink, type LogSink } from "./log";
+import { Logger, logPrefix, redact, stderrSink, type LogSink } from "./log";
 import { DEFAULT_TIMING, type Timing } from "./timing";
 import { createVirtualIp, destroyVirtualIp } from "./virtual-ip";
 
@@ -40,7 +43,8 @@ export async function runHook(
   try {
     const job = readJob(env);
     if (job.bindings.length === 0) {
-      logger.info(`${job.action} done in ${logger.elapsed()}: no bindings, nothing to do`);
+      const others = job.all.length === 0 ? "no bindings" : `no binding added or changed (${plural(job.all.length, "binding")} unchanged, not read)`;
+      logger.info(`${job.action} done in ${logger.elapsed()}: ${others}, nothing to do`);
       return EXIT.ok;
     }
     const credentials = readCredentials(env, credentialNames(job.settings.credentialVariables));
@@ -48,7 +52,7 @@ export async function runHook(
     // One connection's bindings share their project and region (readJob checks the project).
     const { projectId, region } = job.bindings[0].spec;
     const guard = new CredentialGuard({ credentials, projectId, warn: (message) => logger.info(`warning: ${message}`) });
-    const run: Run = { credentials, timing, projectId, region, refusedEarlier: guard.check() };
+    const run: Run = { credentials, timing, projectId, region, refusedEarlier: guard.check(), secrets };
     if (!job.batch && run.refusedEarlier !== undefined) {
       logger.info(`${job.action} failed after ${logger.elapsed()}: not started: ${refusedEarlierText(run, run.refusedEarlier)}`);
       return EXIT.failed;
@@ -90,11 +94,12 @@ interface Run {
   readonly region: string;
   /** The cloud refused these credentials earlier in this deploy, in another hook. */
   readonly refusedEarlier: Refusal | undefined;
+  readonly secrets: readonly string[];
 }
 
 type Result =
   | { readonly ok: true; readonly changed: boolean }
-  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean }
+  | { readonly ok: false; readonly exitCode: number; readonly credentialsRefused: boolean; readonly message: string }
   /** Nothing was sent for the binding: the cloud had refused the credentials for another request. */
   | { readonly ok: false; readonly skipped: Refusal };
 
@@ -131,16 +136,18 @@ async function runBinding(run: Run, client: HttpClient, binding: BindingJob, log
       );
       return { ok: false, skipped: err.refusal };
     }
+    let message: string;
     if (err instanceof HookError) {
-      log.info(`${binding.action} failed after ${log.elapsed()}: ${err.message}${hint(err, run)}`);
+      message = `${err.message}${hint(err, run)}`;
     } else {
-      const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-      log.info(`${binding.action} failed after ${log.elapsed()}: unexpected error: ${message}`);
+      message = `unexpected error: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`;
     }
+    log.info(`${binding.action} failed after ${log.elapsed()}: ${message}`);
     return {
       ok: false,
       exitCode: err instanceof HookError ? err.exitCode : EXIT.failed,
       credentialsRefused: isCloudError(err, 401) || err instanceof CredentialsRefusedError,
+      message,
     };
   }
 }
@@ -169,6 +176,7 @@ async function runBatch(
   const { timing } = run;
   const total = job.bindings.length;
   const failed: number[] = [];
+  const results = new Map<string, Result>();
   let bound = 0;
   let alreadyBound = 0;
   let finished = 0;
@@ -176,9 +184,19 @@ async function runBatch(
   let refusedElsewhere: Refusal | undefined = run.refusedEarlier;
   let lastProgressAt = timing.now();
 
-  const conflicts = conflictsIn(job.bindings);
+  // Conflicts are looked for among every binding of the kind, the unchanged ones included: a binding
+  // added onto the NIC (or elastic IP, or port) of one already bound fails, and the one already bound
+  // is neither read nor touched (it is not in this run's work set).
+  const conflictsOfAll = conflictsIn(job.all);
+  const workIndex = new Map(job.bindings.map((binding, i) => [binding.key, i] as const));
+  const conflicts = new Map<number, string>();
+  for (const [i, message] of conflictsOfAll) {
+    const index = workIndex.get(job.all[i].key);
+    if (index !== undefined) conflicts.set(index, message);
+  }
   for (const [index, message] of [...conflicts].sort(([a], [b]) => a - b)) {
     loggerFor(job.bindings[index].key).info(`${job.action} failed after ${logger.elapsed()}: ${message}`);
+    results.set(job.bindings[index].key, { ok: false, exitCode: EXIT.failed, credentialsRefused: false, message });
     failed.push(index);
     finished++;
   }
@@ -205,6 +223,7 @@ async function runBatch(
         if (!credentialsRefused) refusedElsewhere ??= result.skipped;
         continue;
       }
+      results.set(binding.key, result);
       finished++;
       if (!result.ok) {
         failed.push(index);
@@ -228,9 +247,16 @@ async function runBatch(
   const succeeded = [bound > 0 ? `${bound} bound` : "", alreadyBound > 0 ? `${alreadyBound} already bound` : ""]
     .filter((part) => part !== "")
     .join(", ");
+  const unchanged = job.all.length - total;
+  const notRead = unchanged === 0 ? "" : ` (${plural(unchanged, "other binding")} unchanged, not read)`;
+  const why =
+    refusedElsewhere !== undefined && !credentialsRefused
+      ? refusedEarlierText(run, refusedElsewhere)
+      : NOT_ATTEMPTED;
+  const left = leaveResult(run, job, results, why, logger);
   if (failed.length === 0 && finished === total) {
-    logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}`);
-    return EXIT.ok;
+    logger.info(`${job.action} done in ${logger.elapsed()}: ${plural(total, "binding")}: ${succeeded}${notRead}`);
+    return job.result === undefined || left ? EXIT.ok : EXIT.failed;
   }
   const keys = failed
     .sort((a, b) => a - b)
@@ -240,20 +266,62 @@ async function runBatch(
       ? `${keys.slice(0, FAILED_KEYS_SHOWN).join(", ")} and ${keys.length - FAILED_KEYS_SHOWN} more`
       : keys.join(", ");
   const notAttempted = total - finished;
-  const why =
-    refusedElsewhere !== undefined && !credentialsRefused
-      ? refusedEarlierText(run, refusedElsewhere)
-      : "the cloud refused the credentials (HTTP 401), and would refuse them for every other binding too (on the " +
-        "real cloud, five bad signatures in a row lock the access key)";
   logger.info(
     `${job.action} failed after ${logger.elapsed()}: ` +
       (failed.length === 0
         ? `${plural(total, "binding")}`
         : `${failed.length} of ${plural(total, "binding")} failed: ${named} (see their lines above)`) +
       (succeeded === "" ? "" : `; ${succeeded}`) +
-      (notAttempted === 0 ? "" : `; ${notAttempted} not attempted: ${why}`),
+      (notAttempted === 0 ? "" : `; ${notAttempted} not attempted: ${why}`) +
+      (left ? "; each binding's own instance reports its failure" : ""),
   );
-  return EXIT.failed;
+  // With the result left, each failed binding's own instance fails (and only those), so that the
+  // instances of the bindings this run did make are recorded, and their destroy hooks can unbind.
+  return left ? EXIT.ok : EXIT.failed;
+}
+
+/** The name of a binding's result file: the SHA-256 of its key in hex, as Terraform's sha256() writes it. */
+function resultName(key: string): string {
+  return createHash("sha256").update(key, "utf8").digest("hex");
+}
+
+const NOT_ATTEMPTED =
+  "the cloud refused the credentials (HTTP 401), and would refuse them for every other binding too " +
+  "(on the real cloud, five bad signatures in a row lock the access key)";
+
+/**
+ * Writes the result of each binding worked on into its own file (see HOOK_ENV.resultDir), each
+ * written to a temporary file and renamed over the old one, so that a reader sees the whole of one
+ * run's result or none of it. Returns false (and says why) if one could not be written: the run
+ * then fails as a whole, and the bindings' own instances are not created in this apply.
+ */
+function leaveResult(run: Run, job: HookJob, results: ReadonlyMap<string, Result>, notAttempted: string, logger: Logger): boolean {
+  if (job.result === undefined) {
+    return false;
+  }
+  const { dir, plan } = job.result;
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    for (const binding of job.bindings) {
+      const result = results.get(binding.key);
+      const status =
+        result === undefined
+          ? `${RESULT_FAILED} create not attempted: ${notAttempted}. Fix the credentials and deploy again.`
+          : result.ok
+            ? RESULT_OK
+            : "skipped" in result
+              ? `${RESULT_FAILED} create not attempted: ${notAttempted}. Fix the credentials and deploy again.`
+              : `${RESULT_FAILED} create failed in the kind's create hook: ${result.message}`;
+      const file = path.join(dir, resultName(binding.key));
+      const temporary = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(temporary, `${plan} ${redact(status, run.secrets).replace(/[\r\n]+/g, " ")}\n`, { mode: 0o600 });
+      fs.renameSync(temporary, file);
+    }
+    return true;
+  } catch (err) {
+    logger.info(`could not write a result file in ${dir} (${(err as Error).message}): the create instance fails as a whole`);
+    return false;
+  }
 }
 
 function nextTurn(): Promise<void> {

@@ -6,6 +6,9 @@ import type { EmulatorState, RunningEmulator } from "../../lib/emulator";
 import type { RunResult, TerraformWorkspace } from "./terraform";
 import { bindingsOf, eipId, nicId, nicIp, NETWORK, portId, vipFor } from "./world";
 
+/** What only the create provisioner of a binding's own instance runs: the read of its result file. */
+const RESULT_CHECK = `sh ./assets/hwc-bindings-hook/`;
+
 export interface DeclaredVip {
   readonly name: string;
   /** Index of the server NIC in the world seed. */
@@ -139,10 +142,27 @@ export function bindingsIn(stack: Construct): Record<string, VirtualIpBinding | 
 /**
  * The instances whose hook Terraform started in a run, in the order it started them, from its own
  * "(local-exec): Executing:" lines: a kind's create instance once per create of all its bindings,
- * a binding's own instance once per destroy hook.
+ * a binding's own instance once per destroy hook. Leaves out the create provisioners of the
+ * bindings' own instances, which read the create hook's result (see bindingChecks).
  */
 export function hookProcesses(result: RunResult): string[] {
-  return [...result.stdout.matchAll(/^(\S+) \(local-exec\): Executing: /gm)].map((m) => m[1]);
+  return [...result.stdout.matchAll(/^(\S+) \(local-exec\): Executing: (.*)$/gm)]
+    .filter((m) => !m[2].includes(RESULT_CHECK))
+    .map((m) => m[1]);
+}
+
+/** The bindings' own instances whose create provisioner (the check of the create hook's result) ran. */
+export function bindingChecks(result: RunResult): string[] {
+  return [...result.stdout.matchAll(/^(\S+) \(local-exec\): Executing: (.*)$/gm)]
+    .filter((m) => m[2].includes(RESULT_CHECK))
+    .map((m) => m[1]);
+}
+
+/** The keys whose own instance found no result of this deploy's create hook and ran the hook alone. */
+export function boundAlone(result: RunResult): string[] {
+  return [...output(result).matchAll(/\[hwc-bindings \S+ (\S+)\] not bound by the create hook of this deploy/g)]
+    .map((m) => m[1])
+    .sort();
 }
 
 const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");

@@ -74,6 +74,8 @@ export interface BatchAgainst {
   endpoint?: string;
   /** Called with every log line as it is printed, as in runAgainst. */
   onLine?: (line: string) => void;
+  /** More environment variables (the work set and result folder of HWC_BINDINGS_IDS_<i>). */
+  extra?: Record<string, string>;
 }
 
 /** Runs a create of all bindings of a kind in-process against the emulator, as runAgainst does one. */
@@ -84,6 +86,7 @@ export async function runBatchAgainst(emulator: RunningEmulator, o: BatchAgainst
     specs: o.specs,
     settings: settings(o.endpoint ?? emulator.url, o.settings),
     credentials: o.credentials ?? { HW_ACCESS_KEY: emulator.accessKey, HW_SECRET_KEY: emulator.secretKey },
+    extra: o.extra,
   });
   const code = await runHook(
     env,

@@ -43,12 +43,28 @@ export function hookResources(stack: TerraformStack, type = "terraform_data"): R
   return resources;
 }
 
-/** The per-binding hook resource of one kind ("virtual-ip-bindings" or "eip-associations"). */
+/**
+ * The per-binding resource of one kind ("virtual-ip-bindings" or "eip-associations") whose
+ * instances hold the destroy hook: `<kind>-bound`.
+ */
 export function hookOf(stack: TerraformStack, kind: string, type = "terraform_data"): any {
   const resources = hookResources(stack, type);
-  const id = Object.keys(resources).find((k) => k.includes(kind.replace(/-/g, "_")) || k.includes(kind));
+  const id = Object.keys(resources).find((k) => k.includes(`${kind}-bound`));
   if (!id) throw new Error(`no ${type} for ${kind} in ${Object.keys(resources).join(", ")}`);
   return resources[id];
+}
+
+/** The per-binding identity resource of one kind: `<kind>`, with no provisioner. */
+export function identityOf(stack: TerraformStack, kind: string, type = "terraform_data"): { id: string; resource: any } {
+  const resources = hookResources(stack, type);
+  const id = Object.keys(resources).find((k) => k.includes(kind) && !k.includes(`${kind}-bound`));
+  if (!id) throw new Error(`no identity ${type} for ${kind} in ${Object.keys(resources).join(", ")}`);
+  return { id, resource: resources[id] };
+}
+
+/** The destroy provisioner of a kind's per-binding resource. */
+export function destroyProvisionerOf(stack: TerraformStack, kind: string, type = "terraform_data"): any {
+  return hookOf(stack, kind, type).provisioner.map((p: any) => p["local-exec"]).find((p: any) => p.when === "destroy");
 }
 
 /** The logical ID and synthesized body of the create-all resource of one kind. */
@@ -66,7 +82,7 @@ export function createHookOf(stack: TerraformStack, kind: string, type = "terraf
  * settings went through `input` instead (see settingsInput).
  */
 export function hookSettingsOf(stack: TerraformStack, kind: string): any {
-  const destroy = hookOf(stack, kind).provisioner[0]["local-exec"].environment.HWC_BINDINGS_SETTINGS;
+  const destroy = destroyProvisionerOf(stack, kind).environment.HWC_BINDINGS_SETTINGS;
   if (typeof destroy !== "string" || destroy.includes("${")) throw new Error(`settings are not a literal: ${destroy}`);
   const create: string = createHookOf(stack, kind).resource.provisioner[0]["local-exec"].environment;
   if (!create.includes(`HWC_BINDINGS_SETTINGS = ${JSON.stringify(destroy).replace(/\$\{/g, () => "$${").replace(/%\{/g, () => "%%{")} }`)) {

@@ -14,6 +14,7 @@ import {
   hookProcesses,
   NOTHING,
   output,
+  nextPlanSecond,
 } from "./helpers/bindings";
 import { emulatorWorkspace, type TerraformWorkspace } from "./helpers/terraform";
 import { vipFor, worldSeed } from "./helpers/world";
@@ -89,6 +90,7 @@ describe("concurrent bindings through terraform", () => {
     expect(exactBindingsOf(emulator.state())).toEqual(expected(first));
 
     // In one apply: x moves from NIC 1 to NIC 4, pair y goes, pair z arrives on NICs 5 and 6.
+    await nextPlanSecond();
     const second: Declared = {
       vips: [
         { name: "x-0", nic: 0, vip: x },

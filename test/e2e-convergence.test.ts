@@ -22,6 +22,7 @@ import {
   output,
   stateInstances,
   writes,
+  nextPlanSecond,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
 import { emulatorWorkspace } from "./helpers/terraform";
@@ -139,9 +140,8 @@ describe("convergence after a fixed mistake, and the cost of a small change", ()
     const res = await call(emulator, "PUT", `/v1/${emulator.projectId}/publicips/${eipId(1)}`, { publicip: { port_id: "" } });
     expect(res.status).toBeLessThan(300);
     // The plan shows each kind's create instance replaced, and its hook checks every binding. (A
-    // plan of the same whole second as the deploy's would have the same plantimestamp(): wait for
-    // the next second, as any later deploy is.)
-    await new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
+    // plan of the same whole second as the deploy's has the same plantimestamp(): see nextPlanSecond.)
+    await nextPlanSecond();
     const plan = await ws.expectOk(["plan", "-input=false", "-no-color"]);
     expect(plan.stdout).toContain("Plan: 2 to add, 0 to change, 2 to destroy.");
     const before = emulator.requests().length;

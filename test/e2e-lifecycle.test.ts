@@ -19,6 +19,7 @@ import {
   numbered,
   output,
   writes,
+  nextPlanSecond,
 } from "./helpers/bindings";
 import { call } from "./helpers/emulator-signer";
 import { type CoreName, emulatorWorkspace } from "./helpers/terraform";
@@ -229,6 +230,7 @@ describe("end to end through terraform", () => {
     // and the create hook binds it alone.
     const moved: Declared = { ...declared, vips: [declared.vips[0], declared.vips[1], { ...declared.vips[2], nic: 3 }] };
     ws.synth(declare(emulator, moved, port));
+    await nextPlanSecond();
     const move = await applyOk(ws);
     expect(move.stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
     expect(hookProcesses(move)).toEqual([bindings.solo.resourceAddress, bindings.solo.createAddress]);

@@ -186,3 +186,12 @@ export function writes(emulator: RunningEmulator, from = 0) {
 export function answered(emulator: RunningEmulator, status: number) {
   return emulator.requests().filter((r) => r.status === status);
 }
+
+/**
+ * Waits for the next whole second. plantimestamp() has whole seconds, and a plan of the same second
+ * as the deploy that created a binding's identity takes it for one of its own (its create hook then
+ * reads that binding again, harmlessly): a test that counts the work of the next deploy waits first.
+ */
+export function nextPlanSecond(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1050 - (Date.now() % 1000)));
+}

@@ -76,6 +76,7 @@ describe("end to end through terraform", () => {
     // whose hook binds eip-0 anew and does not read eip-1; the virtual IPs are not touched.
     const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 5 }, declared.eips[1]] };
     ws.synth(declare(emulator, moved));
+    await nextPlanSecond();
     const move = await applyOk(ws);
     expect(move.stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
     expect(hookProcesses(move)).toEqual([bindings["eip-0"].resourceAddress, eipCreate]);

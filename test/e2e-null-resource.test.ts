@@ -19,6 +19,7 @@ import {
   hookProcesses,
   output,
   writes,
+  nextPlanSecond,
 } from "./helpers/bindings";
 import { LOG_ENV, NULL_PROVIDER_VERSION, nullProviderMirror, type NullProviderMirror } from "./helpers/null-provider/mirror";
 import { emulatorWorkspace } from "./helpers/terraform";
@@ -96,6 +97,7 @@ describe("end to end on null_resource", () => {
     // hook unbinds) and the EIP create instance, whose triggers hold the newest identity's plan.
     const moved: Declared = { ...declared, eips: [{ name: "eip-0", eip: 0, port: 5 }, declared.eips[1]] };
     ws.synth(declare(emulator, moved, nullResource));
+    await nextPlanSecond();
     const move = await applyOk(ws);
     expect(move.stdout).toMatch(/3 added, 0 changed, 3 destroyed/);
     expect(move.stdout).toContain("# forces replacement");

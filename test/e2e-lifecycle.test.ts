@@ -144,6 +144,7 @@ describe("end to end through terraform", () => {
     const bindings = bindingsIn(ws.synth(declare(emulator, added)));
     const vipCreate = bindings["vip-5"].createAddress;
     let from = emulator.requests().length;
+    await nextPlanSecond();
     const add = await applyOk(ws);
     expect(add.stdout).toContain("Apply complete! Resources: 3 added, 0 changed, 1 destroyed.");
     expect(hookProcesses(add)).toEqual([vipCreate]);

@@ -4,10 +4,10 @@
 //
 //   node bench/sdk-baseline.js bind|unbind
 //
-// Same requests as our hook (API.md section 2): bind = read the EIP, PUT port_id, then read it
+// Same requests as our hook (docs/cloud-api.md §2): bind = read the EIP, PUT port_id, then read it
 // every 250 ms (our hook's first poll interval) until it is ACTIVE on the port; unbind = read, PUT
 // port_id "", read until DOWN. The SDK has no EIP operations on our registry, so the VPC client's
-// own hcClient signs and sends them (API.md section 6). Only the VPC SDK is loaded: an EIP needs
+// own hcClient signs and sends them (docs/cloud-api.md §6). Only the VPC SDK is loaded: an EIP needs
 // no ECS client.
 //
 // Environment: BENCH_ENDPOINT, BENCH_PROJECT_ID, BENCH_PUBLICIP_ID, BENCH_PORT_ID,

@@ -1,6 +1,6 @@
 // Time to bound: our create hook's wall time (process start to exit) against an emulator whose EIPs
 // stay BINDING for D before turning ACTIVE, minus D; against the schedule of Huawei's Terraform
-// provider, which first polls 5 s after the bind and then every 10 s (API.md section 2).
+// provider, which first polls 5 s after the bind and then every 10 s (docs/cloud-api.md §2).
 import { startEmulator, type RunningEmulator } from "../lib/emulator";
 import { eipId, portId, worldSeed } from "../test/helpers/world";
 import { HOOK_SPAWN, hookEnv, ROOT } from "./hook-env";

@@ -23,7 +23,7 @@ function vpcClient(sk?: string): vpc.VpcClient {
   return vpc.VpcClient.newBuilder().withCredential(credentials(sk)).withEndpoint(emu.url).build();
 }
 
-/** The EIP v1 call through the VPC client's own signer and HTTP stack (API.md section 6). */
+/** The EIP v1 call through the VPC client's own signer and HTTP stack (docs/cloud-api.md §6). */
 function publicip(client: vpc.VpcClient, method: "GET" | "PUT", id: string, data?: unknown): Promise<Record<string, any>> {
   const hcClient = (client as unknown as { hcClient: HcClient }).hcClient;
   return hcClient.sendRequest({

@@ -84,7 +84,7 @@ describe("verifySignature", () => {
     expect(verdict).toEqual({ ok: true });
   });
 
-  test("accepts a request signed as API.md describes", () => {
+  test("accepts a request signed as docs/cloud-api.md describes", () => {
     expect(verifySignature(arrived(signed(sample())), credentials, NOW)).toEqual({ ok: true });
   });
 

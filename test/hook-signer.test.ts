@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { authorization, canonicalRequest, rfc3986, sdkDate } from "../lib/hook/signer";
 
-// The published example of API.md section 4.
+// The published example of docs/cloud-api.md §4.
 const VECTOR = {
   accessKey: "QTWAOYTTINDUT2QVKYUC",
   secretKey: "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc",

@@ -8,7 +8,7 @@ import { describe, isObject, portTimestamp, randomMac, type EmulatorPort } from 
 import { ecsError, ok, type Reply } from "./replies";
 import { parseJson, type Route, type RouteContext } from "./routes";
 
-/** Device owners of a port that may serve as a virtual IP (API.md section 1). */
+/** Device owners of a port that may serve as a virtual IP (docs/cloud-api.md §1). */
 const VIP_OWNERS: ReadonlySet<string> = new Set(["", "neutron:VIP_PORT"]);
 
 export const ecsRoutes: readonly Route[] = [
@@ -75,7 +75,7 @@ function bind(ctx: RouteContext, nic: EmulatorPort, subnetId: string, ip: string
   const now = portTimestamp();
   if (!vip) {
     // A new virtual IP gets its own port, owned as the console's "assign virtual IP" owns it, so
-    // EIPs can be bound to it too (API.md section 1). No device uses it, so Neutron shows it DOWN.
+    // EIPs can be bound to it too (docs/cloud-api.md §1). No device uses it, so Neutron shows it DOWN.
     vip = {
       id: randomUUID(),
       name: "",

@@ -28,7 +28,7 @@ export function vpcProjectMismatch(): Reply {
 }
 
 /**
- * VPC.0501 is the EIP module's "invalid parameter" code; API.md lists it for bad port and EIP IDs
+ * VPC.0501 is the EIP module's "invalid parameter" code; docs/cloud-api.md lists it for bad port and EIP IDs
  * and as the likely code for a bad ip_version or port_id with ip_version, so every malformed
  * request to these routes gets it.
  */
@@ -163,7 +163,7 @@ function unbind(ctx: RouteContext, eip: PublicIp): Reply {
 /**
  * IPv4 to IPv6 adds public_ipv6_address (the EIP keeps its IPv4 address, as a dual-stack EIP
  * does); IPv6 to IPv4 removes it. Allowed while bound: the hook binds first and converts second,
- * the two-request order API.md prescribes, so the conversion must not need an unbound EIP.
+ * the two-request order docs/cloud-api.md prescribes, so the conversion must not need an unbound EIP.
  */
 function convert(ctx: RouteContext, eip: PublicIp, version: 4 | 6): Reply {
   if (eip.ip_version !== version) {

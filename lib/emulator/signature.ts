@@ -1,4 +1,4 @@
-// SDK-HMAC-SHA256, verified from what arrived on the wire (API.md section 4). Written apart from the
+// SDK-HMAC-SHA256, verified from what arrived on the wire (docs/cloud-api.md §4). Written apart from the
 // hook's signer on purpose: the emulator is the check of that signer, so it must not share its code.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";

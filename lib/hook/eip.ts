@@ -1,4 +1,4 @@
-// EipAssociation through the EIP v1 API (API.md section 2). The status rules follow Huawei's own
+// EipAssociation through the EIP v1 API (docs/cloud-api.md §2). The status rules follow Huawei's own
 // Terraform provider: ACTIVE and DOWN are settled, BIND_ERROR and ERROR are failures, anything
 // else is still moving. An EIP bound to another port is never taken from it, and a destroy unbinds
 // only from the declared port.

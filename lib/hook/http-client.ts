@@ -1,5 +1,5 @@
 // The hook's only way to the cloud: node:http/node:https with one keep-alive agent each (global
-// fetch costs 0.15 s and 40 MB at start-up, see DESIGN "Cost of one hook run"), a signature made
+// fetch costs 0.15 s and 40 MB at start-up, see README, Performance), a signature made
 // afresh for every attempt, and retries only where a retry cannot make things worse.
 import * as http from "node:http";
 import type * as Https from "node:https";
@@ -86,7 +86,7 @@ const RETRYABLE_NETWORK_CODES = new Set([
   "ENETDOWN",
 ]);
 
-/** ECS answers throttling with HTTP 202 and this code (API.md section 1). */
+/** ECS answers throttling with HTTP 202 and this code (docs/cloud-api.md §1). */
 const ECS_THROTTLED = "Common.0024";
 
 /** Cloud messages are quoted in errors; a whole HTML error page is not worth quoting. */

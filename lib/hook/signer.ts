@@ -1,4 +1,4 @@
-// AK/SK request signing, "SDK-HMAC-SHA256" (API.md section 4). The canonical forms follow
+// AK/SK request signing, "SDK-HMAC-SHA256" (docs/cloud-api.md §4). The canonical forms follow
 // Huawei's published signer, so the gateway, the official SDKs and the emulator agree with us.
 import { createHash, createHmac } from "node:crypto";
 

@@ -1,5 +1,5 @@
 // A test-only SDK-HMAC-SHA256 signer and HTTP client for the emulator tests. It is written from
-// API.md, apart from both lib/hook and lib/emulator, so it checks the emulator's verifier rather
+// docs/cloud-api.md, apart from both lib/hook and lib/emulator, so it checks the emulator's verifier rather
 // than agreeing with it by construction.
 import { createHash, createHmac } from "node:crypto";
 import * as http from "node:http";
@@ -24,7 +24,7 @@ function encode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => "%" + c.charCodeAt(0).toString(16).toUpperCase());
 }
 
-/** The canonical request of API.md section 4 (signing every header given unless told which). */
+/** The canonical request of docs/cloud-api.md §4 (signing every header given unless told which). */
 export function canonicalRequestOf(req: SignableRequest, signed?: string[]): { canonical: string; signedHeaders: string } {
   const lower = new Map(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v.trim()]));
   const names = (signed ?? [...lower.keys()]).map((n) => n.toLowerCase()).sort();
@@ -117,7 +117,7 @@ export interface SignOptions {
   tamper?: (req: SignableRequest) => void;
 }
 
-/** Builds a signed request the way API.md describes (host, x-sdk-date, content-type, x-project-id). */
+/** Builds a signed request the way docs/cloud-api.md describes (host, x-sdk-date, content-type, x-project-id). */
 export function signedRequest(emu: Caller, method: string, path: string, body?: unknown, options: SignOptions = {}): SignableRequest {
   const url = new URL(emu.url);
   const text = body === undefined ? "" : typeof body === "string" ? body : JSON.stringify(body);
